@@ -1,0 +1,22 @@
+"""Dropout Lab: the frame and router. Page config, the shared sidebar, navigation over pages/."""
+
+import streamlit as st
+
+from ui.lessons import all_pages
+from ui.state import ROUTER_FLAG, shared_sidebar
+
+st.set_page_config(page_title="Dropout Lab", page_icon=":material/grain:", layout="wide")
+
+sections: dict[str, list] = {}
+for lesson in all_pages():
+    page = st.Page(lesson.path, title=lesson.title, url_path=lesson.url_path, icon=lesson.icon,
+                   default=lesson.path.endswith("home.py"))
+    sections.setdefault(lesson.section, []).append(page)
+navigation = st.navigation(sections)
+
+shared_sidebar()
+st.session_state[ROUTER_FLAG] = True
+try:
+    navigation.run()
+finally:
+    st.session_state[ROUTER_FLAG] = False

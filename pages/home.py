@@ -1,0 +1,45 @@
+"""Home: what dropout is, in three sentences, and a map of the lessons."""
+
+import streamlit as st
+
+from ui.lessons import LESSONS
+from ui.state import lesson_settings
+
+settings = lesson_settings()
+
+st.title("Dropout Lab")
+st.markdown(
+    """
+**Dropout** switches off each unit of a layer at random during training: every forward pass
+draws a fresh mask that keeps a unit with probability `keep_prob` and zeroes it otherwise.
+Because no unit can count on any particular other unit being there, the network learns
+redundant, more robust features, and it overfits less.
+At test time every unit is used, and a scale factor (`1 / keep_prob` during training in
+*inverted* dropout, or `keep_prob` at test time in the original *standard* form) keeps the
+expected activation the same in both phases.
+"""
+)
+st.info(
+    f"Move **keep_prob** in the sidebar (now {settings.keep_prob:.2f}: each unit is kept with "
+    f"probability {settings.keep_prob:.2f} and dropped with probability {1 - settings.keep_prob:.2f}). "
+    "Every lesson follows it, and the address bar keeps it, so a link reproduces what you see.",
+    icon=":material/tune:",
+)
+
+st.subheader("The lessons")
+if not LESSONS:
+    st.write("The lessons are being written.")
+for lesson in LESSONS:
+    st.page_link(lesson.path, label=f"**{lesson.title}**: {lesson.summary}", icon=lesson.icon)
+
+st.subheader("Names in the wild")
+st.markdown(
+    """
+| where | parameter | means | for keep_prob = 0.8 |
+|---|---|---|---|
+| this app, TensorFlow 1 `tf.nn.dropout(keep_prob=)` | `keep_prob` | probability of keeping | `0.8` |
+| PyTorch `nn.Dropout(p)` | `p` | probability of dropping | `p=0.2` |
+| Keras `layers.Dropout(rate)` | `rate` | probability of dropping | `rate=0.2` |
+| Srivastava et al. 2014 | `p` | probability of keeping (retaining) | `p=0.8` |
+"""
+)

@@ -1,0 +1,106 @@
+"""Shared fixtures: the app's path for AppTest, a fresh cache per test, and (for the browser
+tests) a Streamlit server on a free loopback port plus a Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against the test file
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture
+def app_path() -> str:
+    return APP
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_cache():
+    """st.cache_data is shared between AppTest runs in one process: isolate each test."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium (CI), a path from DROPOUT_LAB_CHROMIUM, or None for Playwright's own build."""
+    candidates = [os.environ.get("DROPOUT_LAB_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int | None = None, app: str = APP) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run` on loopback and wait until /_stcore/health answers ok."""
+    port = port or _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole browser layer."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_executable()
+    with sync_api.sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        except Exception as error:  # no browser at all
+            if os.environ.get("CI"):
+                raise  # CI must run the browser tests: never skip them there
+            pytest.skip(f"no Chromium found ({error}); run `playwright install chromium` or set DROPOUT_LAB_CHROMIUM")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def fresh_server():
+    """A server started for this test alone (for first-request behaviour such as deep links)."""
+    process, url = start_server()
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """A server shared by the browser tests that do not care about being first."""
+    process, url = start_server()
+    yield url
+    process.terminate()
+    process.wait(timeout=20)

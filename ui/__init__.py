@@ -1,0 +1,1 @@
+"""The Streamlit side of Dropout Lab: shared state and controls, the lesson registry, figure builders."""

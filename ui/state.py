@@ -1,0 +1,112 @@
+"""Shared controls and state: the sidebar keep_prob and seed, bound to the URL, with friendly checks.
+
+Every widget whose value belongs in a shared link is created with `bind="query-params"`, so the
+URL carries the state (`?keep_prob=0.8&seed=3`). Streamlit silently drops a malformed bound
+value; we look at the raw query string first so that the learner is told what was ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+KEEP_PROB_KEY = "keep_prob"
+SEED_KEY = "seed"
+DEFAULT_KEEP_PROB = 0.5  # the original paper's choice for hidden units
+DEFAULT_SEED = 0
+SEED_MAX = 9_999  # seeds are for sharing views; four digits are plenty
+ROUTER_FLAG = "_router_running"  # True while app.py's navigation is running a page
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every lesson reads: the keep probability and the seed of its random draws."""
+
+    keep_prob: float  # probability of KEEPING a unit (PyTorch p = Keras rate = 1 - keep_prob)
+    seed: int  # determines every random draw on the page, so a link reproduces the view
+
+
+def parse_float(raw: str, low: float, high: float) -> float | None:
+    """The finite float in [low, high] that `raw` spells, or None."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def parse_int(raw: str, low: int, high: int) -> int | None:
+    """The whole number in [low, high] that `raw` spells (\"3\" or \"3.0\"), or None."""
+    value = parse_float(raw, low, high)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def parse_choice(options: Sequence[str]) -> Callable[[str], str | None]:
+    """A parser that accepts exactly one of `options`."""
+    return lambda raw: raw if raw in options else None
+
+
+def check_query_param(key: str, parse: Callable[[str], object], expected: str) -> None:
+    """Warn (visibly, once per bad link) when the URL holds a value for `key` that `parse` rejects.
+
+    Call it before creating the widget bound to `key`: the widget then falls back to its default.
+    """
+    raw_values = st.query_params.get_all(key)
+    if not raw_values:
+        return
+    if len(raw_values) > 1:
+        st.warning(f"The link gives `{key}` {len(raw_values)} times; the first value is used.", icon=":material/link:")
+    raw = raw_values[0]
+    if parse(raw) is None:
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        st.warning(
+            f"The link's `{key}={shown}` is not valid ({expected}), so the default is used instead.",
+            icon=":material/link_off:",
+        )
+
+
+def shared_sidebar() -> Settings:
+    """Draw the sidebar controls every lesson shares and return their values."""
+    with st.sidebar:
+        check_query_param(KEEP_PROB_KEY, lambda raw: parse_float(raw, 0.0, 1.0), "a number from 0 to 1")
+        check_query_param(SEED_KEY, lambda raw: parse_int(raw, 0, SEED_MAX), f"a whole number from 0 to {SEED_MAX}")
+        keep_prob = st.slider(
+            "keep_prob",
+            min_value=0.0,
+            max_value=1.0,
+            value=DEFAULT_KEEP_PROB,
+            step=0.05,
+            key=KEEP_PROB_KEY,
+            bind="query-params",
+            help="The probability of KEEPING a unit. PyTorch's `p` and Keras' `rate` are 1 − keep_prob.",
+        )
+        seed = st.number_input(
+            "seed",
+            min_value=0,
+            max_value=SEED_MAX,
+            value=DEFAULT_SEED,
+            step=1,
+            key=SEED_KEY,
+            bind="query-params",
+            help="Fixes every random draw: the same keep_prob and seed give the same masks.",
+        )
+        st.caption(f"PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` · Keras `Dropout(rate={1 - keep_prob:.2f})`")
+    return Settings(keep_prob=float(keep_prob), seed=int(seed))
+
+
+def lesson_settings() -> Settings:
+    """The shared settings, for a page. Called at the top of every lesson.
+
+    Normally app.py has drawn the sidebar already. A page opened by a direct link on a freshly
+    started server can run without app.py; then the page draws the sidebar itself, so a shared
+    link works either way.
+    """
+    if not st.session_state.get(ROUTER_FLAG):
+        return shared_sidebar()
+    return Settings(
+        keep_prob=float(st.session_state.get(KEEP_PROB_KEY, DEFAULT_KEEP_PROB)),
+        seed=int(st.session_state.get(SEED_KEY, DEFAULT_SEED)),
+    )

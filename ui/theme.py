@@ -1,0 +1,55 @@
+"""One palette and one set of figure defaults for every chart (Okabe-Ito: safe for colour-blind eyes)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008): eight colours that stay distinct under the common colour-vision deficiencies.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#BBBBBB",  # dropped units
+}
+
+# Fixed meanings, used by every lesson.
+KEPT = PALETTE["blue"]
+DROPPED = PALETTE["grey"]
+INVERTED = PALETTE["blue"]
+STANDARD = PALETTE["orange"]
+NO_SCALING = PALETTE["vermillion"]  # the "forgot to scale" bug
+REFERENCE = PALETTE["black"]  # analytic values, test-time lines
+SEQUENCE = [PALETTE[name] for name in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
+
+# Diverging scale for signed values (activations, gradients): blue below zero, white at zero,
+# orange-brown above. Blue-orange stays readable for red-green colour blindness.
+DIVERGING = [[0.0, "#2166AC"], [0.25, "#92C5DE"], [0.5, "#F7F7F7"], [0.75, "#F4A582"], [1.0, "#B2182B"]]
+SEQUENTIAL = "Cividis"  # non-negative values
+MASK_SCALE = [[0.0, DROPPED], [0.5, DROPPED], [0.5, KEPT], [1.0, KEPT]]  # 0 = dropped, 1 = kept
+
+FONT_SIZE = 14
+
+
+def style(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
+          *, height: int = 360, legend: bool = True) -> go.Figure:
+    """Apply the house layout: white template, readable font, bold title, axis titles."""
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": f"<b>{title}</b>", "x": 0.0, "xanchor": "left", "font": {"size": FONT_SIZE + 3}},
+        font={"size": FONT_SIZE},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 55},
+        colorway=SEQUENCE,
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    return fig
