@@ -9,8 +9,10 @@ st.set_page_config(page_title="Dropout Lab", page_icon=":material/grain:", layou
 
 sections: dict[str, list] = {}
 for lesson in all_pages():
-    page = st.Page(lesson.path, title=lesson.title, url_path=lesson.url_path, icon=lesson.icon,
-                   default=lesson.path.endswith("home.py"))
+    if lesson.url_path:
+        page = st.Page(lesson.path, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
+    else:  # the default page lives at /
+        page = st.Page(lesson.path, title=lesson.title, icon=lesson.icon, default=True)
     sections.setdefault(lesson.section, []).append(page)
 navigation = st.navigation(sections)
 

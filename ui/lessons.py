@@ -10,13 +10,13 @@ from dataclasses import dataclass
 class Lesson:
     path: str  # page file, relative to app.py
     title: str  # sidebar label and page title
-    url_path: str  # the page's address: /<url_path>?keep_prob=...
+    url_path: str  # the page's address: /<url_path>?keep_prob=... ("" for Home, the default page)
     icon: str  # Material icon shown in the sidebar
     summary: str  # one line for the lesson map on Home
     section: str = "Lessons"  # sidebar group
 
 
-HOME = Lesson("pages/home.py", "Home", "home", ":material/home:", "What dropout is and where to start.", "Start")
+HOME = Lesson("pages/home.py", "Home", "", ":material/home:", "What dropout is and where to start.", "Start")
 
 LESSONS: tuple[Lesson, ...] = ()
 

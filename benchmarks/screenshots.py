@@ -1,0 +1,67 @@
+"""Full-page screenshots of every page (or some), as a learner's browser shows them.
+
+    python benchmarks/screenshots.py                      # every page, default settings
+    python benchmarks/screenshots.py masks backprop --query "keep_prob=0.3&seed=2" --width 1280
+
+Starts its own server on a free loopback port, writes PNGs to benchmarks/out/screenshots/ and
+stops the server (by its PID) when done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import CHROMIUM_ARGS, chromium_executable, start_server  # noqa: E402
+from ui.lessons import all_pages  # noqa: E402
+
+WAIT_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def wait_for_page(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has finished and every Plotly chart on the page is drawn."""
+    page.wait_for_selector(WAIT_IDLE, timeout=timeout_ms)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)", timeout=timeout_ms
+    )
+    page.wait_for_timeout(400)  # let the last layout settle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", nargs="*", help="url paths (e.g. masks; '' is Home); default: every page")
+    parser.add_argument("--query", default="", help="query string without '?', e.g. keep_prob=0.3&seed=2")
+    parser.add_argument("--width", type=int, default=1366, help="viewport width in pixels (a laptop: 1280-1440)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "screenshots"))
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    wanted = args.pages or [lesson.url_path for lesson in all_pages()]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    process, url = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": args.width, "height": 900})
+            page.goto(url)  # open the router first
+            wait_for_page(page)
+            for url_path in wanted:
+                page.goto(f"{url}/{url_path}" + (f"?{args.query}" if args.query else ""))
+                wait_for_page(page)
+                target = out / f"{url_path or 'home'}-{args.width}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(target)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""st.cache_data wrappers around core/: plain-value arguments in, arrays out, one module per topic."""
