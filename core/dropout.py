@@ -141,10 +141,21 @@ def output_scale(keep_prob: float, *, training: bool, inverted: bool) -> float:
 
 
 def _masked_scale(values: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
-    """values * mask * scale in values' dtype, as a new array (values is never modified)."""
-    out = np.multiply(values, mask, dtype=values.dtype)
-    if scale != 1.0:
-        out *= values.dtype.type(scale)
+    """values * mask * scale in values' dtype, as a new array (values is never modified).
+
+    Dropped entries are exactly 0 even when 1/keep_prob overflows the dtype (keep_prob below
+    ~1e-38 in float32); a kept entry that overflows becomes inf, as IEEE arithmetic says.
+    """
+    with np.errstate(over="ignore"):
+        factor = values.dtype.type(scale)
+        if np.isfinite(factor):
+            out = np.multiply(values, mask, dtype=values.dtype)
+            if factor != 1:
+                out *= factor
+            return out
+    out = np.zeros(np.broadcast_shapes(values.shape, mask.shape), dtype=values.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.multiply(values, factor, out=out, where=mask)
     return out
 
 
