@@ -79,6 +79,14 @@ def test_new_mask_every_call_and_same_seed_same_mask():
     )
 
 
+def test_forward_draws_the_same_mask_as_bernoulli_mask():
+    """The forward pass fuses mask drawing and scaling block by block; the mask must not change."""
+    x = np.random.default_rng(0).standard_normal((300, 1001)).astype(np.float32)  # several blocks
+    out, cache = dropout_forward(x, 0.37, rng=5)
+    np.testing.assert_array_equal(cache.mask, bernoulli_mask(x.shape, 0.37, rng=5))
+    np.testing.assert_array_equal(out, x * cache.mask * np.float32(1 / 0.37))
+
+
 def test_large_arrays_span_several_blocks():
     """Masks longer than one internal block are still Bernoulli(keep_prob) in every part."""
     n = 1_000_003  # not a multiple of anything
