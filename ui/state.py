@@ -52,7 +52,9 @@ def parse_choice(options: Sequence[str]) -> Callable[[str], str | None]:
 def check_query_param(key: str, parse: Callable[[str], object], expected: str) -> None:
     """Warn (visibly, once per bad link) when the URL holds a value for `key` that `parse` rejects.
 
-    Call it before creating the widget bound to `key`: the widget then falls back to its default.
+    Call it before creating the widget bound to `key`. Streamlit then drops the value (the widget
+    keeps its default) or, for a number input given a fraction, truncates it: either way the
+    widget shows what applies.
     """
     raw_values = st.query_params.get_all(key)
     if not raw_values:
@@ -63,7 +65,8 @@ def check_query_param(key: str, parse: Callable[[str], object], expected: str) -
     if parse(raw) is None:
         shown = raw if len(raw) <= 40 else raw[:40] + "…"
         st.warning(
-            f"The link's `{key}={shown}` is not valid ({expected}), so the default is used instead.",
+            f"The link's `{key}={shown}` is not valid ({expected}), so it was not used as given: "
+            f"the value now shown by the `{key}` control applies.",
             icon=":material/link_off:",
         )
 

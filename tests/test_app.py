@@ -1,0 +1,89 @@
+"""The app frame under AppTest: it runs, the sidebar is bound to the URL, bad links are explained,
+and every registered page runs at keep_prob 0, a middle value and 1."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP
+from ui.lessons import LESSONS, all_pages
+from ui.state import DEFAULT_KEEP_PROB, DEFAULT_SEED, SEED_MAX, parse_float, parse_int
+
+
+def run_app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_home_runs_and_explains_dropout():
+    at = run_app()
+    assert not at.exception
+    assert at.title[0].value == "Dropout Lab"
+    assert "keep_prob" in at.markdown[0].value
+    slider = at.slider(key="keep_prob")
+    assert slider.label == "keep_prob"
+    assert (slider.min, slider.max, slider.value) == (0.0, 1.0, DEFAULT_KEEP_PROB)
+    assert at.number_input(key="seed").value == DEFAULT_SEED
+
+
+def test_home_lists_every_lesson():
+    at = run_app()
+    links = " ".join(str(link.proto.label) for link in at.get("page_link"))
+    for lesson in LESSONS:
+        assert lesson.title in links
+
+
+def test_url_sets_the_shared_controls():
+    at = run_app(keep_prob="0.8", seed="3")
+    assert not at.exception
+    assert at.slider(key="keep_prob").value == 0.8
+    assert at.number_input(key="seed").value == 3
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    "key, raw",
+    [("keep_prob", "abc"), ("keep_prob", "-1"), ("keep_prob", "2"), ("keep_prob", "nan"), ("keep_prob", "inf"),
+     ("keep_prob", "1e999"), ("keep_prob", "0x1p-2"), ("keep_prob", "9" * 500), ("seed", "-5"), ("seed", "1.5"),
+     ("seed", "99999999999999999999"), ("seed", "seven")],
+)
+def test_bad_links_get_a_visible_warning_and_the_default(key, raw):
+    at = run_app(**{key: raw})
+    assert not at.exception
+    assert any(key in warning.value for warning in at.warning)
+    if key == "keep_prob":
+        assert at.slider(key="keep_prob").value == DEFAULT_KEEP_PROB
+    else:  # Streamlit drops a bad seed, or truncates a fraction: either way a valid seed applies
+        seed = at.number_input(key="seed").value
+        assert seed == int(seed) and 0 <= seed <= SEED_MAX
+
+
+def test_repeated_and_unknown_params_are_harmless():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["keep_prob"] = ["0.2", "0.9"]
+    at.query_params["utm_source"] = "x"
+    at.run()
+    assert not at.exception
+    assert any("2 times" in warning.value for warning in at.warning)
+
+
+def test_parsers():
+    assert parse_float("0.25", 0, 1) == 0.25
+    assert parse_float(" 1 ", 0, 1) == 1.0
+    for bad in ("", "nan", "inf", "-0.1", "1.01", "abc", None):
+        assert parse_float(bad, 0, 1) is None
+    assert parse_int("3", 0, 10) == 3 and parse_int("3.0", 0, 10) == 3
+    assert parse_int("3.5", 0, 10) is None and parse_int("11", 0, 10) is None
+
+
+@pytest.mark.parametrize("lesson", all_pages(), ids=lambda lesson: lesson.url_path or "home")
+def test_every_page_runs_at_the_extremes_of_keep_prob(lesson):
+    at = run_app(keep_prob="0", seed="1")
+    for keep_prob in (0.0, 0.5, 1.0):
+        at.slider(key="keep_prob").set_value(keep_prob)
+        at.switch_page(lesson.path).run()
+        assert not at.exception, f"{lesson.path} at keep_prob {keep_prob}: {at.exception}"
+        assert at.title or at.header, f"{lesson.path} has no title"
