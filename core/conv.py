@@ -368,8 +368,9 @@ def information_left_curve(maps, kind: str, keep_probs, rng=None, *, block_size:
         total = float(map_energy.sum())
         if total == 0.0:
             raise ValueError("maps are all zero: there is no information to lose")
+        per_map = (*maps.shape[:2], 1, 1)
         return np.array([
-            np.mean([float(np.sum(map_energy * sample_mask("channel", (*maps.shape[:2], 1, 1), q, rng)[..., 0, 0])) / total
+            np.mean([float(np.sum(map_energy * sample_mask("channel", per_map, q, rng)[..., 0, 0])) / total
                      for _ in range(repeats)])
             for q in keep_probs
         ])
