@@ -18,7 +18,15 @@ class Lesson:
 
 HOME = Lesson("pages/home.py", "Home", "", ":material/home:", "What dropout is and where to start.", "Start")
 
-LESSONS: tuple[Lesson, ...] = ()
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("pages/masks.py", "Masks", "masks", ":material/grid_on:",
+           "Watch a fresh random mask hit a batch of activations on every forward pass."),
+    Lesson("pages/expected.py", "Expected activations", "expected", ":material/functions:",
+           "Why dividing by keep_prob keeps the average activation unchanged, and what it costs in variance."),
+    Lesson("pages/conv_dropout.py", "Feature maps", "feature-maps", ":material/filter_center_focus:",
+           "Why dropping single pixels of a feature map barely hurts, and why spatial dropout drops whole maps.",
+           "Convolutions"),
+)
 
 
 def all_pages() -> tuple[Lesson, ...]:

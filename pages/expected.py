@@ -1,0 +1,150 @@
+"""Lesson 2, Expected activations: one unit's output over many masks, its mean and its variance."""
+
+import streamlit as st
+
+from core.lessons_masks import MAX_SAMPLES
+from ui.cached import masks as cached
+from ui.figures import expected as figures
+from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
+
+X_KEY = "expected_x"
+VARIANT_KEY = "expected_variant"
+SAMPLES_KEY = "expected_samples"
+X_RANGE = (-2.0, 3.0)
+VARIANTS = ("inverted", "standard")
+VARIANT_LABELS = {"inverted": "inverted (× 1/keep_prob in training)", "standard": "standard (× keep_prob at test)"}
+SAMPLE_COUNTS = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, MAX_SAMPLES)
+
+settings = lesson_settings()
+keep_prob = settings.keep_prob
+
+st.title("Expected activations")
+st.markdown(
+    """
+One mask is random, so one training output is random too: a unit with activation `x` comes out
+either as 0 (dropped, probability 1 − keep_prob) or scaled up (kept, probability keep_prob).
+What dropout keeps fixed is the **average over masks**. Writing q for keep_prob:
+"""
+)
+formulas = st.columns(2)
+with formulas[0]:
+    st.markdown("**Inverted dropout** (PyTorch, Keras): scale while training, nothing at test time")
+    st.latex(r"\mathrm{out} = x\,\frac{m}{q},\; m \sim \mathrm{Bernoulli}(q) \;\Rightarrow\;"
+             r"\mathbb{E}[\mathrm{out}] = q\cdot\frac{x}{q} + (1-q)\cdot 0 = x")
+    st.latex(r"\mathrm{Var}[\mathrm{out}] = \Big(\frac{x}{q}\Big)^{2} q\,(1-q) = x^{2}\,\frac{1-q}{q},"
+             r"\qquad \text{test: } \mathrm{out} = x")
+with formulas[1]:
+    st.markdown("**Standard dropout** (Srivastava et al. 2014): no scaling while training, × q at test time")
+    st.latex(r"\mathrm{out} = x\,m \;\Rightarrow\; \mathbb{E}[\mathrm{out}] = q\,x")
+    st.latex(r"\mathrm{Var}[\mathrm{out}] = x^{2}\,q\,(1-q), \qquad \text{test: } \mathrm{out} = q\,x")
+st.caption(
+    f"keep_prob = q = {keep_prob:.2f} is PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` and Keras "
+    f"`Dropout(rate={1 - keep_prob:.2f})` (they name the drop probability, 1 − q); the original paper's p is q."
+)
+
+check_query_param(X_KEY, lambda raw: parse_float(raw, *X_RANGE), f"a number from {X_RANGE[0]:g} to {X_RANGE[1]:g}")
+check_query_param(VARIANT_KEY, parse_choice(VARIANTS), "inverted or standard")
+check_query_param(SAMPLES_KEY, lambda raw: raw if parse_int(raw, 1, MAX_SAMPLES) in SAMPLE_COUNTS else None,
+                  "one of " + ", ".join(str(n) for n in SAMPLE_COUNTS))
+controls = st.columns([1.2, 1.2, 1.6])
+with controls[0]:
+    x = st.slider("activation x of the unit", min_value=X_RANGE[0], max_value=X_RANGE[1], value=1.5, step=0.1,
+                  key=X_KEY, bind="query-params",
+                  help="The unit's activation before dropout (after its nonlinearity).")
+with controls[1]:
+    variant = st.radio("variant", VARIANTS, format_func=VARIANT_LABELS.get, key=VARIANT_KEY, bind="query-params",
+                       horizontal=False)
+with controls[2]:
+    n_samples = st.select_slider("masks drawn (Monte-Carlo samples)", options=SAMPLE_COUNTS, value=2_000,
+                                 key=SAMPLES_KEY, bind="query-params",
+                                 help="How many independent masks the averages below are taken over.")
+inverted = variant == "inverted"
+x = round(float(x), 6)  # a slider step is 0.1: keep the cache key and the labels clean
+
+experiment, outcomes, running = cached.unit_view(x, keep_prob, int(n_samples), settings.seed, inverted)
+
+if keep_prob == 0.0:
+    st.warning(
+        "**keep_prob = 0: every mask drops the unit**, so every training output is 0, its mean is 0 and its "
+        "variance is 0. With inverted dropout the kept value x / keep_prob would need a division by zero: it is "
+        "undefined, but no unit is ever kept, so nothing is divided. The layer carries no signal at all; "
+        + ("at test time inverted dropout would still pass x on, a mismatch no training could prepare for."
+           if inverted else "at test time standard dropout multiplies by keep_prob = 0 as well, so it stays 0."),
+        icon=":material/block:",
+    )
+elif keep_prob == 1.0:
+    st.info(
+        "**keep_prob = 1: no randomness.** Every mask keeps the unit, so every training output equals x, "
+        "the mean is x after one mask, the variance is 0, and both variants reduce to doing nothing.",
+        icon=":material/check_circle:",
+    )
+
+metrics = st.columns(6)
+metrics[0].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "never kept",
+                  help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
+metrics[1].metric("E[out], formula", f"{experiment.expected:.4g}")
+metrics[2].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
+                  delta=f"{experiment.mc_mean - experiment.expected:+.3g} "
+                        f"(2 SE = {2 * experiment.mc_mean_standard_error:.2g})",
+                  delta_color="off")
+metrics[3].metric("test-time output", f"{experiment.test_output:.4g}",
+                  help="What the unit outputs at test time, when every unit is used.")
+metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
+metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
+                  delta=f"{experiment.mc_variance - experiment.variance:+.3g} "
+                        f"(2 SE = {2 * experiment.mc_variance_standard_error:.2g})",
+                  delta_color="off")
+
+row = st.columns(2)
+with row[0]:
+    st.plotly_chart(
+        figures.outcome_figure([o.value for o in outcomes], [o.label for o in outcomes],
+                               [o.probability for o in outcomes], [o.observed for o in outcomes],
+                               experiment.expected, int(n_samples), inverted),
+        width="stretch", key="expected_outcomes",
+    )
+    st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by keep_prob "
+               "and 1 − keep_prob: no single training output equals it.")
+with row[1]:
+    st.plotly_chart(
+        figures.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
+                                    experiment.test_output, x, inverted),
+        width="stretch", key="expected_running_mean",
+    )
+    st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
+               "E[out] ± 2 √(Var / k), narrows like 1/√k.")
+
+st.subheader("What the randomness costs: the variance, as keep_prob moves")
+curve_q, curve, grid, points, errors = cached.variance_view(x, int(n_samples), settings.seed, inverted)
+layer = cached.layer_view(keep_prob, int(n_samples), settings.seed, inverted)
+row = st.columns(2)
+with row[0]:
+    st.plotly_chart(
+        figures.variance_figure(curve_q, curve, grid, points, errors, keep_prob, experiment.variance,
+                                experiment.mc_variance, x, int(n_samples), inverted),
+        width="stretch", key="expected_variance",
+    )
+    st.caption("Each point is the sample variance of its own masks; its bar is ± 2 standard errors of that "
+               "estimate. The star is the experiment above." +
+               (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer."
+                if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
+with row[1]:
+    st.plotly_chart(
+        figures.layer_means_figure(layer.activations, layer.mc_mean, layer.mc_standard_error, layer.test_output,
+                                   int(n_samples), inverted),
+        width="stretch", key="expected_layer",
+    )
+    st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} masks: "
+               "each training mean lands on its unit's test-time output."
+               + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled a: "
+                                      "multiplying by keep_prob at test time is what makes the two phases agree."))
+
+if inverted:
+    notice = ("inverted dropout's training mean equals x, the test-time output, at every keep_prob: that is why "
+              "the division by keep_prob is there. The price is variance, x²(1 − keep_prob)/keep_prob, which "
+              "explodes as keep_prob falls.")
+else:
+    notice = ("standard dropout's training mean is keep_prob × x, not x. Test time fixes that by multiplying by "
+              "keep_prob, so both phases again agree on average. Switch to inverted: same agreement, with the "
+              "scaling moved into training.")
+st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")

@@ -1,0 +1,132 @@
+"""Lesson 1, Masks: what one forward pass of (inverted) dropout does to a batch of activations."""
+
+import streamlit as st
+
+from core.lessons_masks import MAX_ITERATION
+from ui.cached import masks as cached
+from ui.figures import masks as figures
+from ui.state import check_query_param, lesson_settings, parse_int
+
+ITERATION_KEY = "masks_iteration"
+
+settings = lesson_settings()
+keep_prob = settings.keep_prob
+
+st.title("Masks")
+st.markdown(
+    """
+During training, dropout multiplies a layer's activations `a` by a random **mask** `m` of the
+same shape: each entry is 1 (keep the unit) with probability `keep_prob` and 0 (drop it)
+otherwise, independently. *Inverted* dropout, the form every framework uses, then divides by
+`keep_prob`, so a kept activation becomes `a / keep_prob` and a dropped one becomes 0.
+"""
+)
+st.latex(
+    r"m_{ij} \sim \mathrm{Bernoulli}(\mathrm{keep\_prob}), \qquad"
+    r"\mathrm{out} = \frac{a \odot m}{\mathrm{keep\_prob}} = a \odot \frac{m}{\mathrm{keep\_prob}}"
+)
+st.caption(
+    f"keep_prob = {keep_prob:.2f} here is PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` and Keras "
+    f"`Dropout(rate={1 - keep_prob:.2f})`: both name the probability of *dropping* (1 − keep_prob), and both "
+    "scale kept units by 1 / keep_prob during training, exactly as below."
+)
+
+
+def _next_iteration() -> None:
+    """The button's callback: move to the next forward pass (runs before the page reruns)."""
+    st.session_state[ITERATION_KEY] = min(int(st.session_state.get(ITERATION_KEY, 1)) + 1, MAX_ITERATION)
+
+
+check_query_param(ITERATION_KEY, lambda raw: parse_int(raw, 1, MAX_ITERATION),
+                  f"a whole number from 1 to {MAX_ITERATION}")
+controls = st.columns([1.2, 1.4, 4], vertical_alignment="bottom")
+with controls[1]:
+    iteration = st.number_input(
+        "forward pass (iteration)", min_value=1, max_value=MAX_ITERATION, step=1, key=ITERATION_KEY,
+        bind="query-params",
+        help="Each forward pass draws a new mask. The mask is fixed by the seed and this number, so a link "
+             "reproduces it.",
+    )
+with controls[0]:
+    st.button("Next iteration", key="masks_next", icon=":material/casino:", on_click=_next_iteration,
+              disabled=iteration >= MAX_ITERATION, help="Run one more forward pass: a fresh mask is drawn.",
+              width="stretch")
+with controls[2]:
+    st.caption("Every forward pass (every training iteration) draws a **new** mask: press *Next iteration* and "
+               "watch the grey cells move. Same seed and iteration, same mask.")
+
+view = cached.masks_view(keep_prob, settings.seed, int(iteration))
+layer = cached.layer()
+n_entries = view.mask.size
+
+if keep_prob == 0.0:
+    st.warning(
+        "**keep_prob = 0: every unit is dropped.** The mask is all zeros, so the output is all zeros whatever "
+        "the activations: the layer passes nothing on and the network cannot learn through it. "
+        "1 / keep_prob is undefined here (a division by zero); since nothing is kept there is nothing to "
+        "scale, and the core returns 0 rather than dividing.",
+        icon=":material/block:",
+    )
+elif keep_prob == 1.0:
+    st.info(
+        "**keep_prob = 1: nothing is dropped.** The mask is all ones, 1 / keep_prob = 1, and the output equals "
+        "the activations: dropout is switched off, exactly as at test time. Pressing *Next iteration* changes nothing.",
+        icon=":material/check_circle:",
+    )
+
+metrics = st.columns(4)
+metrics[0].metric("kept by this mask", f"{view.n_kept} of {n_entries}")
+metrics[1].metric("fraction kept", f"{view.kept_fraction:.3f}",
+                  help="The observed fraction of ones in this mask; keep_prob is what it is drawn with.")
+metrics[2].metric("keep_prob (expected fraction)", f"{keep_prob:.2f}")
+metrics[3].metric("scale 1 / keep_prob", f"{1 / keep_prob:.3g}" if keep_prob > 0 else "undefined",
+                  help="What a kept activation is multiplied by during training (inverted dropout).")
+
+top = st.columns(2)
+with top[0]:
+    st.plotly_chart(figures.activations_figure(layer.activations), width="stretch", key="masks_activations")
+with top[1]:
+    st.plotly_chart(figures.mask_figure(view.mask, int(iteration)), width="stretch", key="masks_mask")
+bottom = st.columns(2)
+with bottom[0]:
+    st.plotly_chart(figures.scaled_mask_figure(view.scaled_mask, keep_prob), width="stretch",
+                    key="masks_scaled_mask")
+with bottom[1]:
+    st.plotly_chart(figures.output_figure(view.output, keep_prob), width="stretch", key="masks_output")
+st.caption(
+    "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry. "
+    "A cell that is 0 in the activations (the ReLU was already off) stays 0 whether it is kept or not."
+)
+
+st.subheader("The same layer as a network, and how much each mask keeps")
+history = cached.kept_history(keep_prob, settings.seed, int(iteration))
+inputs, incoming, outgoing, next_input = cached.network_signals(keep_prob, settings.seed, int(iteration))
+lower = st.columns([1, 1.2])
+with lower[0]:
+    st.plotly_chart(
+        figures.network_figure(inputs, view.mask[cached.EXAMPLE], view.output[cached.EXAMPLE], incoming, outgoing,
+                               next_input),
+        width="stretch", key="masks_network",
+    )
+    st.caption(f"Example {cached.EXAMPLE} (the first row of the grids). A dropped unit (hollow, grey) sends "
+               "exactly 0 to the next layer: its outgoing edges are dotted.")
+with lower[1]:
+    st.plotly_chart(
+        figures.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
+                                     history.band_per_mask, history.running_band, keep_prob, n_entries),
+        width="stretch", key="masks_kept_fraction",
+    )
+    low, high = history.band_per_mask
+    st.caption(
+        f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of masks fall "
+        f"within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} to {high:.3f}. "
+        f"Over all {int(iteration)} masks so far the fraction is {history.running_fraction[-1]:.3f}, and its "
+        "band narrows as the passes add up."
+    )
+
+st.success(
+    "**What to notice:** the mask is a fresh coin flip for every entry and every forward pass, it keeps about "
+    "keep_prob of the units (never exactly), and the scaling lives in the mask: at keep_prob 0.5 the scaled "
+    "mask holds only 0s and 2s, so every kept activation is doubled and every dropped one is 0.",
+    icon=":material/lightbulb:",
+)

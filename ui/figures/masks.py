@@ -1,0 +1,106 @@
+"""Figures of the lesson "Masks": the batch before and after dropout, the mask, how much it keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures.common import heatmap, mask_heatmap, network
+from ui.theme import KEPT, PALETTE, REFERENCE, style
+
+X_TITLE = "unit"
+Y_TITLE = "example"
+HEATMAP_HEIGHT = 330
+
+
+def activations_figure(activations) -> go.Figure:
+    """Heatmap of the activations a (N, D) before dropout."""
+    activations = np.asarray(activations, dtype=float)
+    n, d = activations.shape
+    return heatmap(activations, f"Activations a ({n} examples × {d} units), before dropout", X_TITLE, Y_TITLE,
+                   colorbar_title="a", signed=False, text_format=".1f", height=HEATMAP_HEIGHT)
+
+
+def mask_figure(mask, iteration: int) -> go.Figure:
+    """The boolean mask (N, D) of one forward pass: kept blue, dropped grey."""
+    mask = np.asarray(mask, dtype=bool)
+    return mask_heatmap(mask, f"Mask m of forward pass {iteration}: {int(mask.sum())} of {mask.size} kept",
+                        X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT)
+
+
+def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
+    """The mask with the scaling folded in, m / keep_prob (N, D): entries 0 and 1/keep_prob."""
+    scaled_mask = np.asarray(scaled_mask, dtype=float)
+    if keep_prob > 0:
+        title = f"Scaled mask m / keep_prob: 0s and {1 / keep_prob:.3g}s"
+        zmax = 1.0 / keep_prob
+    else:  # 1/keep_prob is undefined: nothing is kept, every entry is 0
+        title = "Scaled mask: all 0 (1/keep_prob is undefined at keep_prob 0)"
+        zmax = 1.0
+    return heatmap(scaled_mask, title, X_TITLE, Y_TITLE, colorbar_title="m / keep_prob", signed=False,
+                   text_format=".3g", height=HEATMAP_HEIGHT, zmax=zmax)
+
+
+def output_figure(output, keep_prob: float) -> go.Figure:
+    """Heatmap of the dropout output a * m / keep_prob (N, D)."""
+    output = np.asarray(output, dtype=float)
+    if keep_prob > 0:
+        title = f"Output a · m / keep_prob: kept entries × {1 / keep_prob:.3g}"
+    else:
+        title = "Output: all 0 (every unit dropped)"
+    return heatmap(output, title, X_TITLE, Y_TITLE, colorbar_title="output", signed=False,
+                   text_format=".1f", height=HEATMAP_HEIGHT)
+
+
+def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_mask, running_band,
+                         keep_prob: float, n_entries: int) -> go.Figure:
+    """Fraction kept per forward pass (markers) and over all passes so far (line), against keep_prob.
+
+    iterations, kept_fraction, running_fraction: (T,); band_per_mask: (low, high) floats;
+    running_band: (low (T,), high (T,)).
+    """
+    iterations = np.asarray(iterations)
+    fig = go.Figure()
+    last = int(iterations[-1]) if iterations.size else 1
+    x_band = [0.5, last + 0.5]
+    low, high = band_per_mask
+    fig.add_trace(go.Scatter(x=[*x_band, *x_band[::-1]], y=[low, low, high, high], fill="toself",
+                             fillcolor=PALETTE["sky"], opacity=0.25, line={"width": 0}, hoverinfo="skip",
+                             name=f"±2 SE for one mask of {n_entries} entries"))
+    running_low, running_high = (np.asarray(b, dtype=float) for b in running_band)
+    fig.add_trace(go.Scatter(x=np.concatenate([iterations, iterations[::-1]]),
+                             y=np.concatenate([running_low, running_high[::-1]]), fill="toself",
+                             fillcolor=PALETTE["orange"], opacity=0.3, line={"width": 0}, hoverinfo="skip",
+                             name="±2 SE for all masks so far"))
+    fig.add_trace(go.Scatter(x=x_band, y=[keep_prob, keep_prob], mode="lines", name=f"keep_prob = {keep_prob:.2f}",
+                             line={"color": REFERENCE, "dash": "dash", "width": 2}, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=iterations, y=kept_fraction, mode="markers", name="fraction kept by this mask",
+                             marker={"color": KEPT, "size": 8},
+                             hovertemplate="pass %{x}<br>fraction kept %{y:.3f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=iterations, y=running_fraction, mode="lines", name="fraction kept by all masks so far",
+                             line={"color": PALETTE["vermillion"], "width": 3},
+                             hovertemplate="passes 1..%{x}<br>fraction kept %{y:.3f}<extra></extra>"))
+    fig.update_yaxes(range=[-0.03, 1.03])
+    fig.update_xaxes(range=x_band, dtick=None if last > 12 else 1)
+    fig = style(fig, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept", height=420)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
+                      margin={"b": 120})
+    return fig
+
+
+def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_input) -> go.Figure:
+    """The layer as a network for one example: inputs -> hidden units (dropout) -> next layer.
+
+    inputs (n_in,), hidden_mask (D,) bool, hidden_output (D,), incoming (n_in, D), outgoing (D, n_out),
+    next_input (n_out,). Edge width follows |input × weight|; edges out of a dropped unit are exactly 0.
+    """
+    hidden_mask = np.asarray(hidden_mask, dtype=bool)
+    sizes = (len(inputs), hidden_mask.size, len(next_input))
+    title = f"One example through the layer: {int(hidden_mask.sum())} of {hidden_mask.size} hidden units kept"
+    fig = network(sizes, title, kept=[None, hidden_mask, None], edge_values=[incoming, outgoing],
+                  layer_names=["inputs", "hidden units (dropout)", "next layer"],
+                  node_values=[inputs, hidden_output, next_input], edge_title="signal (value × weight)",
+                  height=560)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+                      margin={"b": 90})
+    return fig
