@@ -368,12 +368,12 @@ def information_left_curve(maps, kind: str, keep_probs, rng=None, *, block_size:
         total = float(map_energy.sum())
         if total == 0.0:
             raise ValueError("maps are all zero: there is no information to lose")
-        per_map = (*maps.shape[:2], 1, 1)
-        return np.array([
-            np.mean([float(np.sum(map_energy * sample_mask("channel", per_map, q, rng)[..., 0, 0])) / total
-                     for _ in range(repeats)])
-            for q in keep_probs
-        ])
+        n, c = map_energy.shape
+        shares = []
+        for q in keep_probs:
+            kept = sample_mask("channel", (repeats * n, c, 1, 1), q, rng).reshape(repeats, n, c)
+            shares.append(float(np.mean(np.sum(kept * map_energy, axis=(1, 2)))) / total)
+        return np.array(shares)
     return np.array([
         np.mean([information_left(maps, sample_mask(kind, maps.shape, q, rng, block_size=block_size))
                  for _ in range(repeats)])

@@ -1,0 +1,193 @@
+"""Lesson: dropout on convolutional feature maps. Element-wise holes are filled in by the neighbours;
+spatial (channel) dropout removes whole maps; DropBlock removes contiguous blocks."""
+
+import streamlit as st
+
+from ui.cached.conv import BLOCK_SIZES, INDEX_MAX, SOURCE_LABELS, SOURCES, example, masks, measurements
+from ui.figures.conv import correlation_figure, information_figure, input_figure, map_grid, mask_grid
+from ui.state import check_query_param, lesson_settings, parse_choice, parse_int
+
+settings = lesson_settings()
+keep_prob, seed = settings.keep_prob, settings.seed
+drop = 1.0 - keep_prob
+
+st.title("Dropout on convolutional feature maps")
+st.markdown(
+    """
+A convolutional layer turns a picture into **feature maps**: one 2-D map per filter (a *channel*),
+each pixel saying how strongly that filter responds at that place. Neighbouring pixels of a map
+look at overlapping patches of the picture, so they carry almost the same value. Plain dropout
+drops pixels one by one, and a dropped pixel's neighbours still say what it was: the next layer,
+which looks at 3x3 patches anyway, barely notices. **Spatial dropout** (Tompson et al. 2015) draws
+one keep-or-drop decision per *map*, so a dropped feature is gone everywhere at once.
+"""
+)
+st.latex(
+    r"\text{element-wise: } m_{n,c,h,w} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \qquad"
+    r"\text{spatial: } m_{n,c,h,w} = m_{n,c} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \qquad"
+    r"\text{out} = \frac{a \odot m}{\text{keep\_prob}}"
+)
+
+# --- the page's own controls ---------------------------------------------------------------------
+check_query_param("conv_source", parse_choice(SOURCES), "one of " + ", ".join(SOURCES))
+check_query_param("conv_index", lambda raw: parse_int(raw, 0, INDEX_MAX), f"a whole number from 0 to {INDEX_MAX}")
+check_query_param("conv_relu", lambda raw: raw if raw.lower() in ("true", "false") else None, "true or false")
+check_query_param("conv_block", parse_choice([str(b) for b in BLOCK_SIZES]),
+                  "one of " + ", ".join(str(b) for b in BLOCK_SIZES))
+source_column, index_column, relu_column, block_column = st.columns([2.3, 1, 1, 1.3])
+with source_column:
+    source = st.radio("Input picture", SOURCES, format_func=SOURCE_LABELS.get, horizontal=True,
+                      key="conv_source", bind="query-params")
+with index_column:
+    index = st.number_input("Which digit" if source == "digit" else "Which scene", min_value=0,
+                            max_value=INDEX_MAX, value=0, step=1, key="conv_index", bind="query-params",
+                            help="A digit class (the first example of it in the data set) or a scene number.")
+with relu_column:
+    relu = st.toggle("ReLU after the conv", value=True, key="conv_relu", bind="query-params",
+                     help="A conv layer is normally followed by a ReLU, and dropout then acts on its output.")
+with block_column:
+    block_size = st.select_slider("DropBlock block size", BLOCK_SIZES, value=3, key="conv_block",
+                                  bind="query-params",
+                                  help="Side of the square blocks DropBlock drops (its curve and mask below). "
+                                  "1 is element-wise dropout.")
+
+shown = example(source, int(index), bool(relu))
+channels = len(shown.names)
+height, width = shown.maps.shape[1:]
+drawn = masks(source, int(index), bool(relu), keep_prob, seed, int(block_size))
+
+# --- the feature maps --------------------------------------------------------------------------
+st.subheader("The feature maps")
+picture_column, maps_column = st.columns([1, 3])
+with picture_column:
+    st.plotly_chart(input_figure(shown.image, f"Input: {shown.label}"), width="stretch", key="conv_input")
+    st.caption(f"{height}×{width} pixels, convolved with {channels} fixed 3×3 filters (edges in four "
+               "orientations and both polarities, a blur, a centre spot).")
+with maps_column:
+    st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
+                    width="stretch", key="conv_clean_maps")
+
+# --- the two ways to drop ----------------------------------------------------------------------
+st.subheader(f"The same maps, the same keep_prob = {keep_prob:.2f}, two kinds of mask")
+element_kept, element_total = drawn.kept_pixels("element")
+maps_kept = drawn.kept_maps()
+element_column, channel_column = st.columns(2)
+with element_column:
+    st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
+    st.plotly_chart(mask_grid(drawn.element, shown.names, "Mask: one draw per pixel", height=300),
+                    width="stretch", key="conv_element_mask")
+    st.plotly_chart(map_grid(shown.maps, shown.names, "Maps after element-wise dropout", kept=drawn.element),
+                    width="stretch", key="conv_element_maps")
+    st.caption(f"{element_kept} of {element_total} pixels kept. Every map still shows its whole shape, "
+               "with scattered holes.")
+with channel_column:
+    st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
+    st.plotly_chart(mask_grid(drawn.channel, shown.names, "Mask: one draw per map", height=300),
+                    width="stretch", key="conv_channel_mask")
+    st.plotly_chart(map_grid(shown.maps, shown.names, "Maps after spatial dropout",
+                             kept=drawn.channel[:, None, None]),
+                    width="stretch", key="conv_channel_maps")
+    st.caption(f"{maps_kept} of {channels} maps kept. A dropped feature is missing everywhere; "
+               "no neighbour can stand in for it.")
+st.caption(
+    f"Grey = dropped; white = an activation of 0 (the ReLU's zeros look different from holes). Kept values are "
+    f"drawn before the 1/keep_prob rescale, which multiplies every kept value by the same "
+    f"{1 / keep_prob if keep_prob > 0 else 0:.2f} and would only change the colour scale."
+    if keep_prob > 0 else
+    "Grey = dropped. At keep_prob 0 both kinds of dropout remove everything: nothing reaches the next layer "
+    "(and nothing is learned through this layer)."
+)
+
+# --- the measured reason -----------------------------------------------------------------------
+st.subheader("Why: the measured reason")
+measured = measurements(source, bool(relu), int(block_size), seed)
+at_current = measured.at(keep_prob)
+corr_column, info_column = st.columns(2)
+with corr_column:
+    st.plotly_chart(correlation_figure(measured.distances, measured.correlation, shown.names,
+                                       input_correlation=measured.input_correlation),
+                    width="stretch", key="conv_correlation")
+    st.caption(
+        f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in the same map. "
+        f"At d = 1 the correlation is {measured.nearest_correlation_range()}: a pixel's neighbour is almost a copy."
+    )
+with info_column:
+    st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
+                                       block_size=int(block_size)),
+                    width="stretch", key="conv_information")
+    st.caption("Each point averages fresh masks over the same pictures; the channel curve averages 200 masks.")
+st.markdown("**Information left** counts a kept pixel as fully there and a dropped pixel as what the mean of its "
+            "surviving 3×3 neighbours (same map) says about it:")
+st.latex(r"\text{information left} = 1 - \frac{\sum (\hat a - a)^2}{\sum a^2},\qquad "
+         r"\hat a = \begin{cases} a & \text{kept} \\ \text{mean of kept neighbours (0 if none)} & \text{dropped}"
+         r"\end{cases}")
+if keep_prob >= 1.0:
+    st.info("At keep_prob 1 nothing is dropped: all the information is there under any mask.",
+            icon=":material/info:")
+elif keep_prob <= 0.0:
+    st.info("At keep_prob 0 everything is dropped, and no neighbour survives to restore anything: 0 for every mask.",
+            icon=":material/info:")
+else:
+    st.info(
+        f"At keep_prob {keep_prob:.2f} element-wise dropout removes {drop:.0%} of the pixels, yet "
+        f"**{at_current['element']:.0%}** of the information is still there or restorable from neighbours. "
+        f"Spatial dropout leaves **{at_current['channel']:.0%}**, about keep_prob itself: what is gone is gone. "
+        f"DropBlock with {block_size}×{block_size} blocks sits between ({at_current['dropblock']:.0%}).",
+        icon=":material/insights:",
+    )
+
+# --- frameworks --------------------------------------------------------------------------------
+st.subheader("Where frameworks stand")
+st.markdown(
+    f"Both frameworks name the probability of **dropping**, and both rescale kept maps by 1/keep_prob in "
+    f"training. For keep_prob = {keep_prob:.2f} that is `{drop:.2f}`:"
+)
+st.code(
+    f"# PyTorch: channels first, input (N, C, H, W); p = probability of dropping a whole map\n"
+    f"torch.nn.Dropout2d(p={drop:.2f})\n\n"
+    f"# Keras: channels last by default, input (N, H, W, C); rate = probability of dropping a whole map\n"
+    f"keras.layers.SpatialDropout2D(rate={drop:.2f})",
+    language="python",
+)
+st.markdown(
+    f"""
+| | element-wise | spatial (one draw per map) | input layout | argument for keep_prob = {keep_prob:.2f} |
+|---|---|---|---|---|
+| this app | `dropout_forward` | `spatial_dropout_forward` | (N, C, H, W) | `keep_prob={keep_prob:.2f}` |
+| PyTorch | `nn.Dropout(p)` | `nn.Dropout2d(p)` | (N, C, H, W) | `p={drop:.2f}` |
+| Keras | `layers.Dropout(rate)` | `layers.SpatialDropout2D(rate)` | (N, H, W, C) by default\
+(`data_format="channels_last"`) | `rate={drop:.2f}` |
+
+Keras' plain `Dropout` can do the same with `noise_shape=(batch_size, 1, 1, channels)`: the mask is then
+shared over height and width.
+"""
+)
+
+# --- DropBlock ---------------------------------------------------------------------------------
+st.subheader("The next step: DropBlock")
+block_column, block_text_column = st.columns([2, 1])
+with block_column:
+    st.plotly_chart(mask_grid(drawn.dropblock, shown.names,
+                              f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {keep_prob:.2f}",
+                              height=300),
+                    width="stretch", key="conv_dropblock_mask")
+with block_text_column:
+    st.markdown(
+        f"""
+**DropBlock** (Ghiasi, Lin & Le, 2018) sits between the two: it drops contiguous
+{block_size}×{block_size} squares of a map. A pixel deep inside a dropped block has no surviving
+neighbour, so its information is really gone, while the map as a whole survives.
+
+Here every pixel is kept with probability exactly keep_prob (blocks may hang over the edge); the
+paper sets the block rate γ by a formula that ignores overlaps and keeps blocks inside the map.
+With block size 1 it is element-wise dropout.
+"""
+    )
+
+st.success(
+    "**What to notice.** Under element-wise dropout the maps keep their shape and the curve stays far above the "
+    "diagonal: neighbours restore most of each hole, so the layer after it hardly has to cope without anything. "
+    "Spatial dropout sits on the diagonal: a dropped map is gone as a whole, which is what forces the other "
+    "channels to carry the feature.",
+    icon=":material/lightbulb:",
+)

@@ -1,0 +1,208 @@
+"""Figures for the feature-maps lesson: the input, grids of channels (with their masks), the
+correlation of neighbouring activations against distance, and the information left against keep_prob."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.theme import DIVERGING, DROPPED, MASK_SCALE, PALETTE, REFERENCE, SEQUENCE, SEQUENTIAL, style
+
+KIND_LABELS = {
+    "element": "element-wise dropout",
+    "channel": "spatial (channel) dropout",
+    "dropblock": "DropBlock",
+}
+KIND_COLOURS = {"element": PALETTE["vermillion"], "channel": PALETTE["blue"], "dropblock": PALETTE["green"]}
+KIND_DASHES = {"element": "solid", "channel": "solid", "dropblock": "dash"}
+
+
+def _square_pixels(fig: go.Figure, n_panels: int) -> None:
+    """Square pixels, row 0 at the top, no tick labels (the pixel grid speaks for itself)."""
+    fig.update_layout(_panel_axes(n_panels, [(0.0, 1.0)] * n_panels, [(0.0, 1.0)] * n_panels))
+
+
+def _panel_axes(n_panels: int, x_domains, y_domains) -> dict:
+    """Layout entries for n_panels image panels: square pixels, row 0 on top, no ticks."""
+    layout = {}
+    for i in range(1, n_panels + 1):
+        suffix = "" if i == 1 else str(i)
+        layout[f"xaxis{suffix}"] = {"domain": list(x_domains[i - 1]), "showticklabels": False, "showgrid": False,
+                                    "zeroline": False, "constrain": "domain", "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": list(y_domains[i - 1]), "showticklabels": False, "showgrid": False,
+                                    "zeroline": False, "autorange": "reversed", "scaleanchor": f"x{suffix}",
+                                    "constrain": "domain", "anchor": f"x{suffix}"}
+    return layout
+
+
+def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], hover: str, columns: int,
+          coloraxis: dict, title: str, height: int, extra_layout: dict | None = None) -> go.Figure:
+    """A grid of heatmap panels sharing one colour axis, built in one go (make_subplots is slow)."""
+    count = len(panels)
+    rows = -(-count // columns)
+    gap_x, gap_y, title_room = 0.02, 0.10, 0.08
+    panel_w = (1.0 - gap_x * (columns - 1)) / columns
+    panel_h = (1.0 - gap_y * (rows - 1)) / rows
+    x_domains, y_domains, annotations, traces = [], [], [], []
+    for i, (panel, name) in enumerate(zip(panels, titles, strict=True)):
+        row, col = divmod(i, columns)
+        x0 = col * (panel_w + gap_x)
+        y1 = 1.0 - row * (panel_h + gap_y)
+        x_domains.append((x0, x0 + panel_w))
+        y_domains.append((max(y1 - panel_h, 0.0), y1 - title_room * panel_h))
+        suffix = "" if i == 0 else str(i + 1)
+        traces.append(go.Heatmap(z=panel, coloraxis="coloraxis", name=name, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+                                 hovertemplate=f"{name}<br>{hover}<extra></extra>"))
+        annotations.append({"text": name, "x": x0 + panel_w / 2, "y": y1, "xref": "paper", "yref": "paper",
+                            "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
+    # The house style on an empty figure, then one layout for everything (each update_layout costs ~20 ms).
+    layout = style(go.Figure(), title, None, None, height=height, legend=False).layout.to_plotly_json()
+    layout.update(_panel_axes(count, x_domains, y_domains), coloraxis=coloraxis, annotations=annotations,
+                  margin={"l": 10, "r": 10, "t": 70, "b": 10}, **(extra_layout or {}))
+    return go.Figure(data=traces, layout=layout)
+
+
+def _check_stack(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 3:
+        raise ValueError(f"{name} must have shape (C, H, W), got shape {array.shape}")
+    return array
+
+
+def input_figure(image, title: str, *, height: int = 300) -> go.Figure:
+    """The input picture (H, W), values in [0, 1], as a greyscale-like sequential heatmap."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError(f"image must be 2-D (H, W), got shape {image.shape}")
+    fig = go.Figure(go.Heatmap(
+        z=image, colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0,
+        colorbar={"title": {"text": "brightness"}, "thickness": 12},
+        hovertemplate="row %{y}, column %{x}<br>brightness %{z:.2f}<extra></extra>",
+    ))
+    _square_pixels(fig, 1)
+    fig = style(fig, title, "w (pixel column)", "h (pixel row)", height=height, legend=False)
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 60, "b": 40})
+    return fig
+
+
+def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float | None = None,
+             columns: int = 4, height: int = 360) -> go.Figure:
+    """Feature maps (C, H, W) as a grid of channels, one panel each, on one shared colour scale.
+
+    kept: None, or a bool array broadcastable to (C, H, W) (True = kept): dropped pixels are left
+    empty and show the grey of a dropped unit. The scale is blue-white-red with white at 0, so a
+    pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
+    """
+    maps = _check_stack(maps, "maps").astype(float)
+    channels = maps.shape[0]
+    if len(names) != channels:
+        raise ValueError(f"names must name the {channels} channels, got {len(names)}")
+    kept_full = np.ones(maps.shape, dtype=bool) if kept is None else np.broadcast_to(np.asarray(kept, bool), maps.shape)
+    limit = zmax if zmax is not None else float(np.max(np.abs(maps))) if maps.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    panel_titles = [
+        name if kept_full[c].any() or kept is None else f"{name} (dropped)" for c, name in enumerate(names)
+    ]
+    panels = [np.where(kept_full[c], maps[c], np.nan) for c in range(channels)]
+    coloraxis = {"colorscale": DIVERGING, "cmin": -limit, "cmax": limit,
+                 "colorbar": {"title": {"text": "activation"}, "thickness": 12}}
+    return _grid(panels, panel_titles, "row %{y}, column %{x}<br>activation %{z:.3f}", columns, coloraxis,
+                 title, height, extra_layout={"plot_bgcolor": DROPPED})
+
+
+def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, height: int = 300) -> go.Figure:
+    """Masks (C, H, W) or per-channel (C,) as a grid of channels: kept blue, dropped grey."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim == 1:
+        mask = np.broadcast_to(mask[:, None, None], (mask.shape[0], 8, 8))  # one draw per channel
+    mask = _check_stack(mask, "mask")
+    channels = mask.shape[0]
+    if len(names) != channels:
+        raise ValueError(f"names must name the {channels} channels, got {len(names)}")
+    coloraxis = {
+        "colorscale": MASK_SCALE, "cmin": 0, "cmax": 1,
+        "colorbar": {"tickvals": [0.25, 0.75], "ticktext": ["dropped", "kept"], "title": {"text": "mask"},
+                     "thickness": 12},
+    }
+    return _grid([mask[c].astype(int) for c in range(channels)], list(names), "row %{y}, column %{x}<br>kept %{z}",
+                 columns, coloraxis, title, height)
+
+
+def correlation_figure(distances, correlation, names: Sequence[str], *, input_correlation=None,
+                       height: int = 400) -> go.Figure:
+    """Correlation of activations d pixels apart against d: one line per channel (C, D + 1),
+    the input picture's own correlation dashed. NaN entries (a channel that never varies) are left out."""
+    distances = np.asarray(distances)
+    correlation = np.asarray(correlation, dtype=float)
+    if correlation.ndim != 2 or correlation.shape != (len(names), len(distances)):
+        raise ValueError(f"correlation must have shape ({len(names)}, {len(distances)}), got {correlation.shape}")
+    fig = go.Figure()
+    for c, name in enumerate(names):
+        valid = np.isfinite(correlation[c])
+        if not valid.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=distances[valid], y=correlation[c, valid], mode="lines+markers", name=name,
+            line={"color": SEQUENCE[c % len(SEQUENCE)], "width": 2}, marker={"size": 5},
+            hovertemplate=f"{name}<br>distance %{{x}} px<br>correlation %{{y:.2f}}<extra></extra>",
+        ))
+    if input_correlation is not None:
+        input_correlation = np.asarray(input_correlation, dtype=float)
+        valid = np.isfinite(input_correlation)
+        fig.add_trace(go.Scatter(
+            x=distances[valid], y=input_correlation[valid], mode="lines", name="input picture",
+            line={"color": REFERENCE, "width": 3, "dash": "dash"},
+            hovertemplate="input picture<br>distance %{x} px<br>correlation %{y:.2f}<extra></extra>",
+        ))
+    fig.add_hline(y=0.0, line={"color": DROPPED, "width": 1})
+    fig = style(fig, "Neighbouring activations move together", "distance between the two pixels (px)",
+                "correlation", height=height)
+    fig.update_yaxes(range=[-0.25, 1.05])
+    fig.update_xaxes(dtick=1)
+    fig.update_layout(legend={"orientation": "v", "y": 1.0, "yanchor": "top", "x": 1.02, "xanchor": "left"},
+                      margin={"r": 10})
+    return fig
+
+
+def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_prob: float, *,
+                       block_size: int | None = None, height: int = 400) -> go.Figure:
+    """Information left (share of the maps' energy kept or restorable from neighbours) against
+    keep_prob, one line per kind of mask, with the diagonal "kept pixels only" and the current
+    keep_prob marked (a vertical line and a dot on each curve)."""
+    keep_probs = np.asarray(keep_probs, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=[0.0, 1.0], y=[0.0, 1.0], mode="lines", name="kept pixels only (no help from neighbours)",
+        line={"color": REFERENCE, "width": 1.5, "dash": "dot"}, hoverinfo="skip",
+    ))
+    for kind, values in information.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != keep_probs.shape:
+            raise ValueError(f"information[{kind!r}] must have shape {keep_probs.shape}, got {values.shape}")
+        label = KIND_LABELS.get(kind, kind)
+        if kind == "dropblock" and block_size is not None:
+            label = f"{label} ({block_size}×{block_size} blocks)"
+        colour = KIND_COLOURS.get(kind, REFERENCE)
+        fig.add_trace(go.Scatter(
+            x=keep_probs, y=values, mode="lines", name=label, legendgroup=kind,
+            line={"color": colour, "width": 3, "dash": KIND_DASHES.get(kind, "solid")},
+            hovertemplate=f"{label}<br>keep_prob %{{x:.2f}}<br>information left %{{y:.2f}}<extra></extra>",
+        ))
+        fig.add_trace(go.Scatter(
+            x=[keep_prob], y=[float(np.interp(keep_prob, keep_probs, values))], mode="markers",
+            name=f"{label} at keep_prob {keep_prob:.2f}", legendgroup=kind, showlegend=False,
+            marker={"color": colour, "size": 12, "line": {"color": "white", "width": 2}},
+            hovertemplate=f"{label}<br>keep_prob %{{x:.2f}}<br>information left %{{y:.2f}}<extra></extra>",
+        ))
+    fig.add_vline(x=keep_prob, line={"color": REFERENCE, "width": 1},
+                  annotation_text=f"keep_prob {keep_prob:.2f}", annotation_position="top left"
+                  if keep_prob > 0.5 else "top right")
+    fig = style(fig, "What a dropped pixel's neighbours give back", "keep_prob",
+                "information left in the maps", height=height)
+    fig.update_xaxes(range=[-0.02, 1.02])
+    fig.update_yaxes(range=[-0.02, 1.05])
+    fig.update_layout(legend={"orientation": "v", "y": 0.02, "yanchor": "bottom", "x": 0.98, "xanchor": "right",
+                              "bgcolor": "rgba(255,255,255,0.8)"})
+    return fig
