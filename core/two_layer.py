@@ -1,0 +1,333 @@
+"""A small two-layer network with dropout on its hidden layer, its backward pass, three common
+backward bugs, and the numerical gradient checks that catch them. Pure NumPy, float64.
+
+    x (N, D) -> z1 = x W1 + b1 -> a = relu(z1) -> h = a * mask / keep_prob -> scores = h W2 + b2
+             -> loss = mean softmax cross-entropy
+
+    params, x, y = make_problem(seed=0, sizes=(4, 6, 3), n_examples=1)
+    loss, cache = forward(params, x, y, keep_prob=0.5, rng=0)
+    grads = backward(cache)                      # dW1, db1, dW2, db2, dh, da
+    check = gradient_check(params, x, y, 0.5, mask=cache.dropout.mask)
+
+The backward through dropout is `da = dh * mask / keep_prob`: the SAME scaled mask as the forward
+pass, because d(a * mask / keep_prob)/da = mask / keep_prob (the chain rule, nothing extra).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.dropout import (
+    DropoutCache,
+    bernoulli_mask,
+    check_keep_prob,
+    dropout_backward,
+    dropout_forward,
+    make_rng,
+    output_scale,
+)
+from core.gradcheck import numerical_gradient, relative_error
+
+__all__ = [
+    "PARAM_NAMES",
+    "VARIANTS",
+    "ForwardCache",
+    "GradCheck",
+    "Gradients",
+    "Params",
+    "backward",
+    "backward_new_mask",
+    "backward_scaled_twice",
+    "backward_without_scale",
+    "forward",
+    "gradient_check",
+    "gradient_difference",
+    "head_loss",
+    "loss_with_mask",
+    "make_problem",
+]
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+MAX_UNITS = 64  # bound on every layer size: the numerical check costs two forward passes per weight
+MAX_EXAMPLES = 64
+
+
+@dataclass(frozen=True)
+class Params:
+    """The weights of the net: W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)."""
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+
+    def replace(self, name: str, value: np.ndarray) -> Params:
+        """A copy with one parameter swapped (used by the numerical check; self is untouched)."""
+        values = {n: getattr(self, n) for n in PARAM_NAMES}
+        values[name] = value
+        return Params(**values)
+
+
+@dataclass(frozen=True)
+class ForwardCache:
+    """What backward needs: the inputs and every intermediate of the forward pass."""
+
+    params: Params
+    x: np.ndarray  # (N, D)
+    y: np.ndarray  # (N,) int class labels
+    z1: np.ndarray  # (N, H) hidden pre-activation
+    a: np.ndarray  # (N, H) relu(z1), the hidden activation before dropout
+    h: np.ndarray  # (N, H) a * mask * scale, the hidden layer's output after dropout
+    dropout: DropoutCache  # the exact mask and scale used
+    probs: np.ndarray  # (N, C) softmax of the scores
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """Gradients of the loss. dh: at the dropout output (what layer 2 sends back); da: at the relu output."""
+
+    W1: np.ndarray  # (D, H)
+    b1: np.ndarray  # (H,)
+    W2: np.ndarray  # (H, C)
+    b2: np.ndarray  # (C,)
+    dh: np.ndarray  # (N, H) dL/dh, arriving from layer 2
+    da: np.ndarray  # (N, H) dL/da = dh * mask * scale for the correct backward
+
+
+# --- the problem -------------------------------------------------------------------------------
+
+
+def _check_sizes(sizes) -> tuple[int, int, int]:
+    if len(sizes) != 3:
+        raise ValueError(f"sizes must be (inputs, hidden, classes), got {sizes!r}")
+    for s in sizes:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"sizes must hold integers, got {sizes!r}")
+        if not 1 <= s <= MAX_UNITS:
+            raise ValueError(f"each entry of sizes must be between 1 and {MAX_UNITS}, got {sizes!r}")
+    return int(sizes[0]), int(sizes[1]), int(sizes[2])
+
+
+def make_problem(seed=0, sizes=(4, 6, 3), n_examples: int = 1):
+    """A reproducible net and minibatch: (params, x (N, D), y (N,)).
+
+    Inputs have magnitude 0.5-1.5 and the hidden biases are chosen so that every hidden
+    pre-activation is at least 0.2: every ReLU passes its input, so the only zeros in the hidden
+    layer (and in its gradients) come from dropout, and no input sits near the ReLU's kink.
+    """
+    n_in, n_hidden, n_classes = _check_sizes(sizes)
+    if isinstance(n_examples, (bool, np.bool_)) or not isinstance(n_examples, numbers.Integral):
+        raise TypeError(f"n_examples must be an integer, got {n_examples!r}")
+    if not 1 <= n_examples <= MAX_EXAMPLES:
+        raise ValueError(f"n_examples must be between 1 and {MAX_EXAMPLES}, got {n_examples}")
+    rng = make_rng(seed)
+    x = rng.uniform(0.5, 1.5, (n_examples, n_in)) * rng.choice([-1.0, 1.0], (n_examples, n_in))  # (N, D)
+    W1 = rng.normal(0.0, 0.5, (n_in, n_hidden))
+    lowest = (x @ W1).min(axis=0)  # (H,)
+    b1 = rng.uniform(0.2, 0.6, n_hidden) - np.minimum(lowest, 0.0)  # z1 = x W1 + b1 >= 0.2
+    W2 = rng.normal(0.0, 0.05, (n_hidden, n_classes))  # small: scores stay moderate even at 1/keep_prob = 20
+    b2 = rng.normal(0.0, 0.2, n_classes)
+    y = rng.integers(0, n_classes, n_examples)
+    return Params(W1, b1, W2, b2), x, y
+
+
+# --- forward and backward ----------------------------------------------------------------------
+
+
+def _frozen_dropout(a: np.ndarray, keep_prob: float, mask) -> tuple[np.ndarray, DropoutCache]:
+    """Inverted training dropout with a given mask (the 'frozen' mask of a gradient check)."""
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise TypeError(f"mask must be a boolean array, got dtype {mask.dtype}")
+    if mask.shape != a.shape:
+        raise ValueError(f"mask must have the hidden layer's shape {a.shape}, got {mask.shape}")
+    scale = output_scale(keep_prob, training=True, inverted=True)
+    cache = DropoutCache(mask.copy(), scale, keep_prob, True, True, a.shape, a.dtype)
+    return a * mask * scale, cache
+
+
+def _softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -float(np.mean(log_probs[np.arange(len(y)), y]))
+    return loss, np.exp(log_probs)
+
+
+def _check_inputs(params: Params, x, y):
+    if not isinstance(params, Params):
+        raise TypeError(f"params must be a Params, got {type(params).__name__}")
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != params.W1.shape[0]:
+        raise ValueError(f"x must have shape (N, {params.W1.shape[0]}), got {x.shape}")
+    if y.shape != (x.shape[0],) or y.dtype.kind not in "iu":
+        raise ValueError(f"y must be {x.shape[0]} integer labels, got shape {y.shape} dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= params.W2.shape[1]):
+        raise ValueError(f"y must hold labels in 0..{params.W2.shape[1] - 1}")
+    return x, y
+
+
+def forward(params: Params, x, y, keep_prob: float, *, rng=None, mask=None, training: bool = True):
+    """Loss and cache. A fresh mask from `rng` (a Generator or seed), or the given boolean `mask`
+    (N, H) frozen. training=False uses every unit (inverted dropout: nothing to scale at test time).
+    """
+    keep_prob = check_keep_prob(keep_prob)
+    x, y = _check_inputs(params, x, y)
+    z1 = x @ params.W1 + params.b1  # (N, H)
+    a = np.maximum(z1, 0.0)  # (N, H)
+    if mask is not None:
+        if not training:
+            raise ValueError("mask is only used in training (training=True)")
+        h, drop = _frozen_dropout(a, keep_prob, mask)
+    else:
+        h, drop = dropout_forward(a, keep_prob, training=training, inverted=True, rng=rng)
+    scores = h @ params.W2 + params.b2  # (N, C)
+    loss, probs = _softmax_loss(scores, y)
+    return loss, ForwardCache(params, x, y, z1, a, h, drop, probs)
+
+
+def _backward(cache: ForwardCache, through_dropout: Callable[[np.ndarray], np.ndarray]) -> Gradients:
+    """The backward pass, with the dropout step (dh -> da) supplied, so the bugs can swap it."""
+    if not isinstance(cache, ForwardCache):
+        raise TypeError(f"cache must be the ForwardCache from forward, got {type(cache).__name__}")
+    n = cache.x.shape[0]
+    dscores = cache.probs.copy()  # (N, C)
+    dscores[np.arange(n), cache.y] -= 1.0
+    dscores /= n
+    dW2 = cache.h.T @ dscores  # (H, C): zero rows for units dropped in every example
+    db2 = dscores.sum(axis=0)
+    dh = dscores @ cache.params.W2.T  # (N, H)
+    da = through_dropout(dh)  # (N, H)
+    dz1 = da * (cache.z1 > 0)
+    dW1 = cache.x.T @ dz1  # (D, H): zero columns for units dropped in every example
+    db1 = dz1.sum(axis=0)
+    return Gradients(dW1, db1, dW2, db2, dh, da)
+
+
+def backward(cache: ForwardCache) -> Gradients:
+    """The correct backward pass: da = dh * mask / keep_prob, the forward pass's own scaled mask."""
+    return _backward(cache, lambda dh: dropout_backward(dh, cache.dropout))
+
+
+def backward_without_scale(cache: ForwardCache) -> Gradients:
+    """BUG: the binary mask without 1/keep_prob in backward (da = dh * mask). Off by keep_prob."""
+    return _backward(cache, lambda dh: dh * cache.dropout.mask)
+
+
+def backward_scaled_twice(cache: ForwardCache) -> Gradients:
+    """BUG: the scaled mask, divided by keep_prob once more (da = dh * mask / keep_prob**2)."""
+    return _backward(cache, lambda dh: dropout_backward(dh, cache.dropout) * cache.dropout.scale)
+
+
+def backward_new_mask(cache: ForwardCache, rng=None) -> Gradients:
+    """BUG: a fresh mask drawn in backward instead of the forward pass's one."""
+    fresh = bernoulli_mask(cache.a.shape, cache.dropout.keep_prob, rng)
+    return _backward(cache, lambda dh: dh * fresh * cache.dropout.scale)
+
+
+# --- gradient checks ---------------------------------------------------------------------------
+
+
+def loss_with_mask(params: Params, x, y, keep_prob: float, mask) -> float:
+    """The loss as a function of the parameters with the dropout mask frozen."""
+    return forward(params, x, y, keep_prob, mask=mask)[0]
+
+
+def head_loss(a, params: Params, y, keep_prob: float, mask) -> float:
+    """The loss as a function of the hidden activation a (N, H): dropout with a frozen mask, layer 2, loss."""
+    a = np.asarray(a, dtype=np.float64)
+    h, _ = _frozen_dropout(a, check_keep_prob(keep_prob), mask)
+    return _softmax_loss(h @ params.W2 + params.b2, np.asarray(y))[0]
+
+
+VARIANTS = {
+    "correct": "Correct: da = dh · mask / keep_prob, with the forward pass's mask",
+    "no_scale": "Bug: binary mask, no 1/keep_prob in backward (da = dh · mask)",
+    "new_mask": "Bug: a new mask drawn in backward",
+    "scaled_twice": "Bug: scaling twice (da = dh · mask / keep_prob²)",
+    "redrawn": "Bug in the check: mask redrawn between numerical evaluations",
+}
+
+
+def gradient_difference(analytic, numerical) -> float:
+    """||analytic - numerical|| / (||analytic|| + ||numerical||) over all entries (0 when both are 0).
+
+    The measure of the "Improving Deep Neural Networks" course: below 1e-7 the backward is right.
+    Unlike the entry-wise maximum (core.gradcheck.relative_error) it is not thrown off by entries
+    that are zero up to rounding (1e-20 against 0 is an entry-wise error of 1).
+    """
+    a = np.asarray(analytic, dtype=np.float64).ravel()
+    b = np.asarray(numerical, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"analytic and numerical must have the same size, got {a.size} and {b.size}")
+    denominator = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / denominator) if denominator > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """Analytic against numerical gradients for one backward variant."""
+
+    variant: str
+    analytic: dict[str, np.ndarray]  # "W1", "b1", "W2", "b2", "a" -> gradient
+    numerical: dict[str, np.ndarray]
+    errors: dict[str, float]  # gradient_difference per name
+    entry_errors: dict[str, float]  # core.gradcheck.relative_error (worst single entry) per name
+
+    @property
+    def max_error(self) -> float:
+        """The worst of the per-gradient differences."""
+        return max(self.errors.values())
+
+
+def gradient_check(params: Params, x, y, keep_prob: float, mask, *, variant: str = "correct",
+                   rng=None, h: float = 1e-5) -> GradCheck:
+    """Compare a backward variant (see VARIANTS) with centred differences, mask frozen.
+
+    mask: boolean (N, H), the forward pass's mask. rng: the randomness of the buggy variants
+    ("new_mask": the backward's fresh mask; "redrawn": the masks drawn at every loss evaluation).
+    The correct variant agrees to about 1e-9 or better in float64; at keep_prob 0 and 1 there is no
+    randomness and no scale to forget, so every variant agrees (the bugs are invisible there).
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
+    keep_prob = check_keep_prob(keep_prob)
+    x, y = _check_inputs(params, x, y)
+    rng = make_rng(rng)
+    _, cache = forward(params, x, y, keep_prob, mask=mask)
+    if variant == "no_scale":
+        grads = backward_without_scale(cache)
+    elif variant == "scaled_twice":
+        grads = backward_scaled_twice(cache)
+    elif variant == "new_mask":
+        grads = backward_new_mask(cache, rng)
+    else:
+        grads = backward(cache)
+    analytic = {name: getattr(grads, name) for name in PARAM_NAMES} | {"a": grads.da}
+
+    if variant == "redrawn":  # every evaluation of the loss draws its own mask
+        def loss_of(params_):
+            return forward(params_, x, y, keep_prob, rng=rng)[0]
+
+        def loss_of_a(a):
+            fresh = bernoulli_mask(a.shape, keep_prob, rng)
+            return head_loss(a, params, y, keep_prob, fresh)
+    else:
+        def loss_of(params_):
+            return loss_with_mask(params_, x, y, keep_prob, mask)
+
+        def loss_of_a(a):
+            return head_loss(a, params, y, keep_prob, mask)
+
+    numerical = {
+        name: numerical_gradient(lambda v, name=name: loss_of(params.replace(name, v)), getattr(params, name), 1.0, h)
+        for name in PARAM_NAMES
+    }
+    numerical["a"] = numerical_gradient(loss_of_a, cache.a, 1.0, h)
+    errors = {name: gradient_difference(analytic[name], numerical[name]) for name in analytic}
+    entry_errors = {name: relative_error(analytic[name], numerical[name]) for name in analytic}
+    return GradCheck(variant, analytic, numerical, errors, entry_errors)
