@@ -1,0 +1,171 @@
+"""Lesson 3, Train vs test: standard and inverted dropout on the same mask, and the forgot-to-scale bug."""
+
+import pandas as pd
+import streamlit as st
+
+from core.scaling import SCHEMES
+from ui.cached import train_vs_test as cached
+from ui.figures import train_vs_test as figures
+from ui.state import check_query_param, lesson_settings, parse_choice
+
+SCHEME_KEY = "tvt_scheme"
+SCHEME_OPTIONS = list(SCHEMES)
+
+settings = lesson_settings()
+keep_prob = settings.keep_prob
+
+st.title("Train vs test")
+st.markdown(
+    """
+At **test time** dropout is switched off: every unit is used. But during **training** each unit was
+there only a fraction `keep_prob` of the time, so the next layer got used to inputs that were, on
+average, `keep_prob` times smaller. Some factor has to make the two phases agree *on average*.
+There are two places to put it:
+"""
+)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Standard dropout** (Srivastava et al. 2014): scale at test time")
+    st.latex(
+        r"\text{train: } h = a \odot m \qquad \text{test: } h = \mathrm{keep\_prob}\cdot a"
+        r"\\[4pt] \mathbb{E}[a \odot m] = \mathrm{keep\_prob}\cdot a = h_\text{test}"
+    )
+with right:
+    st.markdown("**Inverted dropout** (every framework today): scale at train time")
+    st.latex(
+        r"\text{train: } h = \frac{a \odot m}{\mathrm{keep\_prob}} \qquad \text{test: } h = a"
+        r"\\[4pt] \mathbb{E}\Big[\frac{a \odot m}{\mathrm{keep\_prob}}\Big] = a = h_\text{test}"
+    )
+st.caption(
+    r"Each mask entry $m_i$ is 1 with probability keep_prob and 0 otherwise, so $\mathbb{E}[m_i]$ = keep_prob. "
+    "Both schemes give the same expected activation; inverted dropout leaves the test-time network untouched, "
+    "which is why PyTorch (`nn.Dropout(p)` with p = 1 − keep_prob) and Keras use it."
+)
+
+activations, mask, views, y_max = cached.scheme_views(keep_prob, settings.seed)
+n_kept, n_units = int(mask.sum()), mask.size
+
+if keep_prob == 0.0:
+    st.warning(
+        "**keep_prob = 0: every unit is dropped in training.** The training output is all zeros whatever the "
+        "scaling (and 1 / keep_prob is undefined, so inverted dropout has nothing to scale: the core uses 0). "
+        "No scheme can make training agree with a test time that uses the units: standard dropout's test "
+        "output is 0 too (keep_prob · a), inverted dropout's is a. The layer is effectively removed.",
+        icon=":material/block:",
+    )
+elif keep_prob == 1.0:
+    st.info(
+        "**keep_prob = 1: nothing is dropped.** The mask is all ones, both scale factors are 1, and train, "
+        "expected train and test outputs are all equal to a. Dropout is switched off.",
+        icon=":material/check_circle:",
+    )
+
+st.subheader(f"The same input and the same mask ({n_kept} of {n_units} units kept)")
+columns = st.columns(2)
+for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
+                              (columns[1], "inverted", "Inverted dropout")):
+    view = views[scheme]
+    with column:
+        st.plotly_chart(
+            figures.scheme_bars(activations, mask, view.train_output, view.expected_train, view.test_output,
+                                scheme=scheme, title=title, y_max=y_max),
+            width="stretch", key=f"tvt_bars_{scheme}",
+        )
+        train_factor = "kept units × 1 (no scaling)" if scheme == "standard" else (
+            f"kept units × 1/keep_prob = {view.train_scale:.3g}" if keep_prob > 0 else "nothing kept to scale")
+        test_factor = f"every unit × keep_prob = {view.test_scale:.3g}" if scheme == "standard" else "nothing (× 1)"
+        st.caption(
+            f"Train: {train_factor}. Test: {test_factor}. Sum over units: this mask's train output "
+            f"{view.train_output.sum():.3f}, expected train output {view.expected_train.sum():.3f}, "
+            f"test output {view.test_output.sum():.3f}."
+        )
+st.caption(
+    "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in both "
+    "schemes: that is the point of the scaling. One particular mask (the solid bar) is above or below on "
+    "average; only the expectation matches. The two schemes differ by a constant factor keep_prob everywhere, "
+    "so the next layer's weights simply learn a different scale."
+)
+
+st.subheader("What if you forget to scale?")
+st.markdown(
+    r"""
+The bug: train with `a * mask` (no division) and test with `a` (no multiplication), standard
+dropout's training with inverted dropout's test time. Now $\mathbb{E}[h_\text{train}] =
+\mathrm{keep\_prob}\cdot a$ but $h_\text{test} = a$: at test time every unit delivers
+1 / keep_prob times what the next layer saw, on average, during training.
+"""
+)
+forgot = views["forgot to scale"]
+curve = cached.mismatch()
+columns = st.columns(2)
+with columns[0]:
+    st.plotly_chart(
+        figures.scheme_bars(activations, mask, forgot.train_output, forgot.expected_train, forgot.test_output,
+                            scheme="forgot to scale", title="Forgot to scale: same input, same mask", y_max=y_max),
+        width="stretch", key="tvt_bars_forgot",
+    )
+with columns[1]:
+    st.plotly_chart(figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"], keep_prob),
+                    width="stretch", key="tvt_mismatch")
+if keep_prob == 1.0:
+    mismatch_text = "At keep_prob 1 the bug is invisible: nothing is dropped, so there is nothing to scale."
+elif keep_prob == 0.0:
+    mismatch_text = ("At keep_prob 0 the training output is always 0, while the test output is a: the next layer "
+                     "never saw this layer's values in training at all.")
+else:
+    mismatch_text = (f"At keep_prob {keep_prob:.2f} the test output is 1 / keep_prob = {1 / keep_prob:.2f} times the "
+                     f"average training output: a gap of {1 - keep_prob:.0%} of a, which grows as keep_prob falls.")
+st.caption(mismatch_text)
+
+st.markdown("**What the next layer receives.** A batch of hidden activations (16 ReLU units, "
+            f"{cached.N_EXAMPLES} examples, one fresh mask per example) goes through dropout and a next layer "
+            r"$z = hW + b$; compare the mean pre-activation $z$ at train and at test time.")
+check_query_param(SCHEME_KEY, parse_choice(SCHEME_OPTIONS), "one of " + ", ".join(SCHEME_OPTIONS))
+scheme = st.radio("scheme", SCHEME_OPTIONS, index=SCHEME_OPTIONS.index("forgot to scale"), horizontal=True,
+                  key=SCHEME_KEY, bind="query-params",
+                  help="Standard and inverted agree between train and test; the forgotten scaling does not.")
+shift = cached.next_layer(scheme, keep_prob, settings.seed)
+columns = st.columns([3, 2])
+with columns[0]:
+    st.plotly_chart(figures.next_layer_figure(shift.train_mean, shift.train_std_error, shift.expected_train,
+                                              shift.test_mean, scheme=scheme),
+                    width="stretch", key="tvt_next_layer")
+with columns[1]:
+    train_avg, test_avg = float(shift.train_mean.mean()), float(shift.test_mean.mean())
+    st.metric("mean z at train time", f"{train_avg:.3f}")
+    st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
+              delta_color="off" if scheme != "forgot to scale" else "inverse")
+    if scheme == "forgot to scale" and 0 < keep_prob < 1:
+        st.error(f"The next layer's inputs jump by {test_avg - train_avg:+.2f} on average at test time: its "
+                 "weights and biases were fitted to smaller inputs, so its ReLUs fire differently and the "
+                 "predictions shift. The network is evaluated on a distribution it never trained on.",
+                 icon=":material/error:")
+    elif scheme == "forgot to scale" and keep_prob == 0.0:
+        st.error("In training the next layer only ever saw its bias b (every input dropped); at test time the "
+                 "whole layer arrives at once.", icon=":material/error:")
+    else:
+        st.caption("Train and test agree up to Monte-Carlo noise (the whiskers show ±2 standard errors of the "
+                   "train mean), and the exact expectation (purple line) sits at the height of the test bar.")
+
+st.subheader("The worked example: 3 units, 2 kept")
+worked = cached.worked_example()
+q = worked["keep_prob"]
+st.markdown(
+    f"Three hidden units with activations 0.6, 1.2 and 0.9; the mask keeps units 0 and 2, so the fraction "
+    f"kept is keep_prob = 2/3 = {q:.3f}. Standard dropout leaves the kept values alone in training and "
+    f"multiplies everything by 2/3 at test time; inverted dropout multiplies the kept values by 3/2 in training "
+    f"and does nothing at test time. Averaged over the three masks that keep two of the three units, each unit "
+    f"is kept in two of them, so the average training output equals the test output exactly."
+)
+table = pd.DataFrame(worked["columns"]).set_index("unit")
+st.dataframe(table.style.format("{:.3f}", subset=[c for c in table.columns if c != "mask"]), width="stretch",
+             key="tvt_worked_table")
+st.caption("This example is fixed (keep_prob 2/3), whatever the sidebar says.")
+
+st.success(
+    "**What to notice:** both schemes put one factor of keep_prob somewhere, so that the expected training "
+    "activation equals the test activation, unit by unit; standard dropout puts it at test time, inverted "
+    "dropout at train time. Forget it, and at test time the next layer receives 1 / keep_prob times more "
+    "than it was trained on.",
+    icon=":material/lightbulb:",
+)
