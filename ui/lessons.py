@@ -30,6 +30,11 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("pages/conv_dropout.py", "Feature maps", "feature-maps", ":material/filter_center_focus:",
            "Why dropping single pixels of a feature map barely hurts, and why spatial dropout drops whole maps.",
            "Convolutions"),
+    Lesson("pages/training_lab.py", "Training lab", "training", ":material/model_training:",
+           "Train a network on handwritten digits with and without dropout and watch the generalisation gap.",
+           "Training"),
+    Lesson("pages/inference.py", "Inference", "inference", ":material/query_stats:",
+           "Weight scaling vs Monte-Carlo averaging over masks, and MC-dropout uncertainty.", "Training"),
 )
 
 

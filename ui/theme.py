@@ -24,6 +24,9 @@ INVERTED = PALETTE["blue"]
 STANDARD = PALETTE["orange"]
 NO_SCALING = PALETTE["vermillion"]  # the "forgot to scale" bug
 REFERENCE = PALETTE["black"]  # analytic values, test-time lines
+WITH_DROPOUT = PALETTE["blue"]  # training lab / inference: the network trained with dropout
+WITHOUT_DROPOUT = PALETTE["orange"]  # ... and the same network trained without
+MC_AVERAGE = PALETTE["green"]  # Monte-Carlo averaging over sampled masks (weight scaling is REFERENCE)
 SEQUENCE = [PALETTE[name] for name in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
 
 # Diverging scale for signed values (activations, gradients): blue below zero, white at zero,

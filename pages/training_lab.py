@@ -1,0 +1,189 @@
+"""Lesson "Training lab": dropout regularising a real network on the 8x8 digits, and on a 2-D toy set."""
+
+import streamlit as st
+
+from ui.cached import training as cached
+from ui.figures import training as figures
+from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
+
+SIZE_KEY = "lab_train_size"
+INPUT_KEY = "lab_keep_prob_input"
+EPOCHS_KEY = "lab_epochs"
+WIDTH_KEY = "lab_width"
+SHAPE_KEY = "lab_shape"
+NOISE_KEY = "lab_noise"
+POINTS_KEY = "lab_points"
+SWEEP_FLAG = "lab_sweep_requested"
+
+
+def _one_of(options):
+    """A parser accepting exactly one of the (integer) options, written as a whole number."""
+    return lambda raw: raw if parse_int(raw, min(options), max(options)) in options else None
+
+
+settings = lesson_settings()
+keep_prob = settings.keep_prob
+
+st.title("Training lab")
+st.markdown(
+    """
+The earlier lessons looked at one mask. Here a whole network learns: a ReLU network with two
+hidden layers reads the 8×8 handwritten digits (1797 images; a fixed set of 797 is held out for
+testing) and is trained twice from the **same initial weights on the same minibatches**, once
+with dropout (hidden layers keep each unit with the sidebar's `keep_prob`) and once without.
+Both drive the training error to about 0; what dropout changes is the **generalisation gap**,
+how much worse the network does on images it has never seen:
+"""
+)
+st.latex(r"\text{gap} = \text{test error} - \text{train error}")
+
+check_query_param(SIZE_KEY, _one_of(cached.DIGITS_TRAIN_SIZES),
+                  "one of " + ", ".join(map(str, cached.DIGITS_TRAIN_SIZES)))
+check_query_param(INPUT_KEY, lambda raw: parse_float(raw, 0.5, 1.0), "a number from 0.5 to 1")
+check_query_param(EPOCHS_KEY, lambda raw: parse_int(raw, cached.MIN_EPOCHS, cached.MAX_EPOCHS),
+                  f"a whole number from {cached.MIN_EPOCHS} to {cached.MAX_EPOCHS}")
+check_query_param(WIDTH_KEY, _one_of(cached.HIDDEN_WIDTHS), "one of " + ", ".join(map(str, cached.HIDDEN_WIDTHS)))
+controls = st.columns(4)
+with controls[0]:
+    n_train = st.select_slider("training images", options=cached.DIGITS_TRAIN_SIZES, value=cached.DEFAULT_TRAIN_SIZE,
+                               key=SIZE_KEY, bind="query-params",
+                               help="How many digits the network learns from (the test set stays the same 797).")
+with controls[1]:
+    keep_prob_input = st.slider("keep_prob of the input pixels", min_value=0.5, max_value=1.0,
+                                value=cached.DEFAULT_KEEP_PROB_INPUT, step=0.05, key=INPUT_KEY, bind="query-params",
+                                help="Dropout on the 64 input pixels of the dropout run (1 = off). The paper used "
+                                     "0.8 on MNIST. The hidden layers use the sidebar's keep_prob.")
+with controls[2]:
+    epochs = st.slider("epochs", min_value=cached.MIN_EPOCHS, max_value=cached.MAX_EPOCHS,
+                       value=cached.DEFAULT_EPOCHS, step=5, key=EPOCHS_KEY, bind="query-params",
+                       help="Passes over the training images (Adam, minibatches of 64, step size decayed to 0).")
+with controls[3]:
+    width = st.select_slider("units per hidden layer", options=cached.HIDDEN_WIDTHS, value=cached.DEFAULT_WIDTH,
+                             key=WIDTH_KEY, bind="query-params", help="Two hidden layers of this many ReLU units.")
+
+run = cached.DigitsRun(int(n_train), keep_prob, round(float(keep_prob_input), 2), int(epochs), int(width),
+                       settings.seed)
+st.caption(
+    f"Network 64 → {width} → {width} → 10, hidden keep_prob {keep_prob:.2f} (PyTorch `nn.Dropout(p="
+    f"{1 - keep_prob:.2f})`), input keep_prob {keep_prob_input:.2f}, inverted dropout, He initialisation, "
+    "softmax cross-entropy. Test error is measured with dropout off (weight scaling)."
+)
+if keep_prob == 0.0:
+    st.warning("**keep_prob = 0: every hidden unit is dropped in every step.** No signal reaches the output, so "
+               "the dropout run cannot learn: its curves stay near chance (90% error). Try 0.5.",
+               icon=":material/block:")
+elif keep_prob == 1.0 and keep_prob_input == 1.0:
+    st.info("**keep_prob = 1: nothing is dropped**, so the two runs are the same run and their curves coincide. "
+            "Lower keep_prob in the sidebar to see dropout at work.", icon=":material/check_circle:")
+
+curve_columns = st.columns(2)
+error_slot, loss_slot = curve_columns[0].empty(), curve_columns[1].empty()
+progress_slot = st.empty()
+for step, (with_dropout, without_dropout, done) in enumerate(cached.paired_stream(run)):
+    suffix = "" if done else f"_{step}"  # a chart redrawn while training needs a fresh key per draw
+    options = {"keep_prob": keep_prob, "keep_prob_input": run.keep_prob_input, "epochs": run.epochs}
+    error_slot.plotly_chart(figures.error_curves(with_dropout.history, without_dropout.history, **options),
+                            width="stretch", key=f"lab_errors{suffix}")
+    loss_slot.plotly_chart(figures.loss_curves(with_dropout.history, without_dropout.history, **options),
+                           width="stretch", key=f"lab_losses{suffix}")
+    trained = min(len(with_dropout.history), len(without_dropout.history))
+    if done:
+        progress_slot.empty()
+    else:
+        progress_slot.progress(trained / run.epochs, text=f"Training both networks: epoch {trained} of {run.epochs}")
+
+final_with, final_without = with_dropout.history.iloc[-1], without_dropout.history.iloc[-1]
+metrics = st.columns(4)
+metrics[0].metric("test error, no dropout", f"{100 * final_without['test_error']:.2f}%")
+metrics[1].metric("test error, dropout", f"{100 * final_with['test_error']:.2f}%",
+                  delta=f"{100 * (final_with['test_error'] - final_without['test_error']):+.2f} points",
+                  delta_color="inverse")
+metrics[2].metric("gap, no dropout", f"{100 * (final_without['test_error'] - final_without['train_error']):.2f} points")
+metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
+                  help="Test error minus train error after the last epoch.")
+st.caption(f"One test image is {100 / 797:.2f} points of error, and the error of a single run scatters by about "
+           "±0.5 points from seed to seed: change the seed in the sidebar before trusting a small difference.")
+
+gap_column, sparsity_column = st.columns(2)
+with gap_column:
+    st.plotly_chart(figures.gap_curves(with_dropout.history, without_dropout.history, keep_prob=keep_prob,
+                                       keep_prob_input=run.keep_prob_input, epochs=run.epochs),
+                    width="stretch", key="lab_gap")
+zero_fraction, unit_means = cached.sparsity(run)
+with sparsity_column:
+    st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
+st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "
+           "Srivastava et al. found that dropout makes hidden activations sparser: a unit that cannot rely on "
+           "its neighbours learns to fire for fewer, more specific patterns.")
+
+st.subheader("Digits the dropout network gets wrong")
+images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run)
+st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
+                                   title=f"Misclassified test digits ({n_wrong} of 797; no dropout: "
+                                         f"{n_wrong_without}), true → predicted"),
+                width="stretch", key="lab_misclassified")
+st.caption("Many of these are hard for a person too at 8×8 pixels: a 9 with a faint loop, a 1 drawn like a 7.")
+
+with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
+    st.plotly_chart(figures.unit_activity_figure(unit_means), width="stretch", key="lab_unit_activity")
+
+st.subheader("How much to drop: a keep_prob sweep")
+st.markdown(
+    f"""
+Twelve small networks ({cached.SWEEP_EPOCHS} epochs each, the training images chosen above), two designs as in the
+original paper's figure 9: **fixed n** keeps {cached.SWEEP_BASE_WIDTH} units per hidden layer whatever
+keep_prob is, so a low keep_prob leaves few units working in each step; **fixed keep_prob × n** widens the layers
+to {cached.SWEEP_BASE_WIDTH} / keep_prob units, so that about {cached.SWEEP_BASE_WIDTH} units are kept on average.
+"""
+)
+if st.button("Run the sweep", key="lab_sweep", icon=":material/play_arrow:",
+             help="Trains 12 networks (a few seconds to half a minute); results are remembered."):
+    st.session_state[SWEEP_FLAG] = True
+if st.session_state.get(SWEEP_FLAG):
+    plan = cached.sweep_plan()
+    bar = st.progress(0.0, text="Training the sweep")
+    rows = []
+    for i, (design, q, units) in enumerate(plan):
+        rows.append((design, q, units, *cached.sweep_point(int(n_train), q, units, settings.seed)))
+        bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
+    bar.empty()
+    st.plotly_chart(figures.sweep_figure(cached.sweep_table(rows)), width="stretch", key="lab_sweep_chart")
+    st.caption("Fixed n: with few units kept per step the network underfits at low keep_prob (train error rises). "
+               "Fixed keep_prob × n: the wider layers make up for it, and the curve is flatter.")
+
+st.subheader("Decision boundaries on a 2-D toy set")
+st.markdown("Two classes in the plane and a network of two hidden layers of 128 units: far more than the points "
+            "need. Without dropout the boundary can bend around single noisy points; with dropout it is smoother.")
+check_query_param(SHAPE_KEY, parse_choice(cached.TOY_SHAPES), "moons or spirals")
+check_query_param(NOISE_KEY, lambda raw: parse_float(raw, 0.0, cached.MAX_TOY_NOISE),
+                  f"a number from 0 to {cached.MAX_TOY_NOISE}")
+check_query_param(POINTS_KEY, _one_of(cached.TOY_SIZES), "one of " + ", ".join(map(str, cached.TOY_SIZES)))
+toy_controls = st.columns(3)
+with toy_controls[0]:
+    shape = st.radio("shape", cached.TOY_SHAPES, horizontal=True, key=SHAPE_KEY, bind="query-params")
+with toy_controls[1]:
+    noise = st.slider("noise (standard deviation)", min_value=0.0, max_value=cached.MAX_TOY_NOISE, value=0.3,
+                      step=0.05, key=NOISE_KEY, bind="query-params")
+with toy_controls[2]:
+    n_points = st.select_slider("training points", options=cached.TOY_SIZES, value=cached.DEFAULT_TOY_SIZE,
+                                key=POINTS_KEY, bind="query-params")
+noise = round(float(noise), 2)
+grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
+X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
+boundary_columns = st.columns(2)
+for column, (name, (proba, train_error, test_error)) in zip(boundary_columns, boundaries.items(), strict=True):
+    label = name if name == "no dropout" else f"dropout, keep_prob {keep_prob:.2f}"
+    with column:
+        st.plotly_chart(figures.decision_boundary(
+            grid_x, grid_y, proba, X_toy, y_toy,
+            title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
+            width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
+st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
+
+st.success(
+    "**What to notice:** both networks fit their training images almost perfectly (dotted curves near 0), so "
+    "training error says nothing about dropout; the test curves and the gap do. With 1000 training digits dropout "
+    "narrows the gap; with 100 the difference is within the seed-to-seed noise. On the toy set the boundary "
+    "without dropout wraps around individual noisy points, the one with dropout is smoother.",
+    icon=":material/lightbulb:",
+)

@@ -1,0 +1,311 @@
+"""Cached training runs and their analyses for the lessons "Training lab" and "Inference" (core/mlp.py).
+
+Arguments are plain values (sizes, keep_prob, epochs, seed); every Generator is built inside core.
+A finished run is remembered per settings in a bounded st.cache_data store; a run that is not there
+yet is trained epoch by epoch through `core.mlp.train_iter`, so a page can draw the curves as they grow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import mlp
+from core.data import load_digits, make_toy_2d, train_test_split
+
+# --- bounds and defaults shared by the two pages (every control is bounded by these) ---------------
+
+DIGITS_POOL = 1000  # training images are the first n of these; the other 797 images are the test set
+DIGITS_TRAIN_SIZES = (100, 200, 300, 500, 1000)
+DEFAULT_TRAIN_SIZE = 1000
+HIDDEN_WIDTHS = (64, 128, 256)
+DEFAULT_WIDTH = 256
+MIN_EPOCHS, MAX_EPOCHS, DEFAULT_EPOCHS = 5, 100, 40
+DEFAULT_KEEP_PROB_INPUT = 1.0
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+
+SWEEP_KEEP_PROBS = (0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+SWEEP_BASE_WIDTH = 64  # "fixed n": 64 units per layer; "fixed keep_prob × n": 64 / keep_prob units
+SWEEP_EPOCHS = 30
+
+TOY_SHAPES = ("moons", "spirals")
+TOY_SIZES = (50, 100, 200, 400)
+DEFAULT_TOY_SIZE = 100
+TOY_TEST_POINTS = 1000
+MAX_TOY_NOISE = 0.5
+TOY_HIDDEN = (128, 128)
+TOY_EPOCHS = 150
+TOY_BATCH = 25
+TOY_GRID = 90  # grid points per side of the decision-boundary and uncertainty maps
+
+MC_MAX_KS = (20, 50, 100, 200)
+DEFAULT_MC_MAX_K = 100
+MAX_REPEATS = 8
+DEFAULT_REPEATS = 4
+MC_SAMPLE_CHOICES = (10, 20, 50, 100, 200)
+AMBIGUOUS_SHOWN = 6
+GAP_IMAGES = 200  # test images the linear-vs-ReLU comparison averages over
+
+
+# --- the remembered-runs store -------------------------------------------------------------------
+
+
+class _NotTrainedYet(LookupError):
+    """Raised (so nothing is cached) when a run is looked up before it has been trained."""
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _finished_run(key: tuple, _result: mlp.TrainResult | None = None) -> mlp.TrainResult:
+    """The store: keyed by the run's settings (the `_result` argument is not part of the key).
+
+    Looking up (no _result) raises on a miss, and exceptions are never cached; storing passes the
+    result, which a miss returns and so caches. The cache is bounded (max_entries) like every other.
+    """
+    if _result is None:
+        raise _NotTrainedYet(key)
+    return _result
+
+
+def _remembered(key: tuple) -> mlp.TrainResult | None:
+    try:
+        return _finished_run(key)
+    except _NotTrainedYet:
+        return None
+
+
+def _stream(key: tuple, make_iter) -> Iterator[mlp.TrainResult]:
+    """Yield the remembered run at once, or train it epoch by epoch and remember the final result."""
+    finished = _remembered(key)
+    if finished is not None:
+        yield finished
+        return
+    result = None
+    for result in make_iter():
+        yield result
+    _finished_run(key, _result=result)
+
+
+def _run(key: tuple, make_iter) -> mlp.TrainResult:
+    result = None
+    for result in _stream(key, make_iter):
+        pass
+    return result
+
+
+# --- the digits ----------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def digits_split(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A random split of the 1797 digits (by seed): a pool of 1000 training images and 797 test images."""
+    X, y = load_digits()
+    return train_test_split(X, y, n_train=DIGITS_POOL, rng=seed)
+
+
+@dataclass(frozen=True)
+class DigitsRun:
+    """The settings of one digits run: everything that decides its result."""
+
+    n_train: int = DEFAULT_TRAIN_SIZE
+    keep_prob: float = 0.5
+    keep_prob_input: float = DEFAULT_KEEP_PROB_INPUT
+    epochs: int = DEFAULT_EPOCHS
+    width: int = DEFAULT_WIDTH
+    seed: int = 0
+
+    def key(self) -> tuple:
+        return ("digits", self.n_train, round(self.keep_prob, 4), round(self.keep_prob_input, 4), self.epochs,
+                self.width, self.seed)
+
+    def without_dropout(self) -> DigitsRun:
+        return DigitsRun(self.n_train, 1.0, 1.0, self.epochs, self.width, self.seed)
+
+    def iterate(self) -> Iterator[mlp.TrainResult]:
+        X_pool, X_test, y_pool, y_test = digits_split(self.seed)
+        return mlp.train_iter(X_pool[: self.n_train], y_pool[: self.n_train], X_test, y_test,
+                              hidden=(self.width, self.width), keep_prob=self.keep_prob,
+                              keep_prob_input=self.keep_prob_input, epochs=self.epochs, batch_size=BATCH_SIZE,
+                              learning_rate=LEARNING_RATE, seed=self.seed)
+
+
+def digits_stream(run: DigitsRun) -> Iterator[mlp.TrainResult]:
+    """The run as it trains (one result per epoch), or the remembered result at once."""
+    return _stream(run.key(), run.iterate)
+
+
+def digits_result(run: DigitsRun) -> mlp.TrainResult:
+    """The finished run (trained now if it is not remembered)."""
+    return _run(run.key(), run.iterate)
+
+
+def paired_stream(run: DigitsRun, *, min_interval: float = 0.25
+                  ) -> Iterator[tuple[mlp.TrainResult, mlp.TrainResult, bool]]:
+    """(with dropout, without dropout, finished) as both train side by side, epoch by epoch.
+
+    Yields at most every min_interval seconds (drawing is not free), and always the final pair.
+    With keep_prob = keep_prob_input = 1 the two runs are the same run, trained once.
+    """
+    baseline = run.without_dropout()
+    same = baseline.key() == run.key()
+    streams = (digits_stream(run),) if same else (digits_stream(run), digits_stream(baseline))
+    last = [None, None]
+    shown_at = -np.inf
+    for pair in itertools.zip_longest(*streams):
+        last = [new if new is not None else old for new, old in zip(pair, last, strict=False)]
+        if time.monotonic() - shown_at >= min_interval:
+            shown_at = time.monotonic()
+            yield last[0], last[-1] if not same else last[0], False
+    yield last[0], last[-1] if not same else last[0], True
+
+
+def is_trained(run: DigitsRun) -> bool:
+    """Whether the run and its no-dropout partner are both remembered (nothing to wait for)."""
+    return _remembered(run.key()) is not None and _remembered(run.without_dropout().key()) is not None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def misclassified(run: DigitsRun, limit: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Test images the dropout model gets wrong: (images (K, 64), true, predicted, n wrong, n wrong without)."""
+    _, X_test, _, y_test = digits_split(run.seed)
+    predicted = mlp.predict_proba(digits_result(run), X_test).argmax(axis=1)
+    baseline = mlp.predict_proba(digits_result(run.without_dropout()), X_test).argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_test)
+    shown = wrong[:limit]
+    return X_test[shown], y_test[shown], predicted[shown], int(wrong.size), int((baseline != y_test).sum())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def sparsity(run: DigitsRun) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
+    """Per model: the mean share of hidden units at 0 per layer, and each last-layer unit's mean activation."""
+    _, X_test, _, _ = digits_split(run.seed)
+    zero_fraction, unit_means = {}, {}
+    for name, settings in (("no dropout", run.without_dropout()), (f"dropout {run.keep_prob:.2f}", run)):
+        layers = mlp.hidden_activations(digits_result(settings), X_test)
+        zero_fraction[name] = [float(mlp.activation_sparsity(a).mean()) for a in layers]
+        unit_means[name] = layers[-1].mean(axis=0)
+    return zero_fraction, unit_means
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sweep_point(n_train: int, keep_prob: float, width: int, seed: int) -> tuple[float, float]:
+    """(train error, test error) of a small network (two layers of `width`) at this hidden keep_prob."""
+    run = DigitsRun(n_train, keep_prob, 1.0, SWEEP_EPOCHS, width, seed)
+    history = _run(("sweep", *run.key()), run.iterate).history
+    return float(history["train_error"].iloc[-1]), float(history["test_error"].iloc[-1])
+
+
+def sweep_plan() -> list[tuple[str, float, int]]:
+    """(design, keep_prob, width) of every run of the sweep, in the order to train them."""
+    plan = []
+    for keep_prob in SWEEP_KEEP_PROBS:
+        plan.append(("fixed n", keep_prob, SWEEP_BASE_WIDTH))
+        plan.append(("fixed keep_prob × n", keep_prob, round(SWEEP_BASE_WIDTH / keep_prob)))
+    return plan
+
+
+def sweep_table(rows: list[tuple[str, float, int, float, float]]) -> pd.DataFrame:
+    """The sweep's results as the DataFrame the sweep figure reads."""
+    return pd.DataFrame(rows, columns=["design", "keep_prob", "width", "train_error", "test_error"])
+
+
+# --- the 2-D toy set -----------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def toy_data(shape: str, noise: float, n_points: int, seed: int):
+    """(X_train, X_test, y_train, y_test): n_points to train on and TOY_TEST_POINTS held out."""
+    X, y = make_toy_2d(n_points + TOY_TEST_POINTS, shape=shape, noise=noise, rng=seed)
+    return train_test_split(X, y, n_train=n_points, rng=seed)
+
+
+def toy_result(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> mlp.TrainResult:
+    """A (128, 128) ReLU network trained on the toy set with hidden keep_prob (remembered per settings)."""
+    X_train, X_test, y_train, y_test = toy_data(shape, noise, n_points, seed)
+    key = ("toy", shape, round(noise, 4), n_points, round(keep_prob, 4), seed)
+    return _run(key, lambda: mlp.train_iter(X_train, y_train, X_test, y_test, hidden=TOY_HIDDEN, keep_prob=keep_prob,
+                                            epochs=TOY_EPOCHS, batch_size=TOY_BATCH, learning_rate=3e-3, seed=seed))
+
+
+def toy_grid(shape: str, noise: float, n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """grid_x (G,), grid_y (G,) and the points (G*G, 2), row by row, covering the data with a margin."""
+    X_train = toy_data(shape, noise, n_points, seed)[0]
+    low, high = X_train.min(axis=0) - 0.5, X_train.max(axis=0) + 0.5
+    grid_x, grid_y = np.linspace(low[0], high[0], TOY_GRID), np.linspace(low[1], high[1], TOY_GRID)
+    xx, yy = np.meshgrid(grid_x, grid_y)
+    return grid_x, grid_y, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
+    """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error and test error."""
+    grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
+    out = {}
+    for name, q in (("no dropout", 1.0), ("dropout", keep_prob)):
+        result = toy_result(shape, noise, n_points, q, seed)
+        proba = mlp.predict_proba(result, points)[:, 1].reshape(TOY_GRID, TOY_GRID)
+        last = result.history.iloc[-1]
+        out[name] = (proba, float(last["train_error"]), float(last["test_error"]))
+    return grid_x, grid_y, out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def toy_uncertainty(shape: str, noise: float, n_points: int, keep_prob: float, seed: int, n_samples: int):
+    """MC dropout on the grid: predictive entropy of the averaged prediction and the spread of p(class 1)."""
+    grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
+    samples = mlp.mc_samples(toy_result(shape, noise, n_points, keep_prob, seed), points, n_samples, rng=seed)
+    entropy = mlp.predictive_entropy(samples.mean(axis=0)).reshape(TOY_GRID, TOY_GRID)
+    spread = samples[:, :, 1].std(axis=0).reshape(TOY_GRID, TOY_GRID)
+    return grid_x, grid_y, entropy, spread
+
+
+# --- inference on the digits ---------------------------------------------------------------------
+
+
+def mc_ks(max_k: int) -> np.ndarray:
+    """About a dozen k from 1 to max_k, spread evenly on a log scale."""
+    return np.unique(np.round(np.geomspace(1, max_k, 14)).astype(int))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """ks, MC test errors (repeats, len(ks)) and the weight-scaling test error of the dropout model."""
+    _, X_test, _, y_test = digits_split(run.seed)
+    result = digits_result(run)
+    ks = mc_ks(max_k)
+    errors = mlp.mc_error_curve(result, X_test, y_test, ks, repeats=repeats, rng=run.seed)
+    weight_scaling = float((mlp.predict_proba(result, X_test).argmax(axis=1) != y_test).mean())
+    return ks, errors, weight_scaling
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def logit_gaps(run: DigitsRun, max_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ks and the mean |MC mean logit − weight-scaled logit| with the ReLUs (as trained) and with them removed."""
+    _, X_test, _, _ = digits_split(run.seed)
+    result = digits_result(run)
+    ks = mc_ks(max_k)
+    linear = mlp.mc_logit_gap(result, X_test[:GAP_IMAGES], ks, activation="linear", rng=run.seed)
+    relu = mlp.mc_logit_gap(result, X_test[:GAP_IMAGES], ks, activation="relu", rng=run.seed)
+    return ks, linear, relu
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ambiguous_digits(run: DigitsRun, n_samples: int):
+    """The test images with the most uncertain MC-dropout prediction (highest predictive entropy).
+
+    Returns images (K, 64), true labels (K,), MC mean probabilities (K, 10), their spread over the
+    samples (K, 10), the entropy of every test image (N,) and whether each was misclassified (N,).
+    """
+    _, X_test, _, y_test = digits_split(run.seed)
+    samples = mlp.mc_samples(digits_result(run), X_test, n_samples, rng=run.seed)  # (T, N, 10)
+    mean = samples.mean(axis=0)
+    entropy = mlp.predictive_entropy(mean)
+    chosen = np.argsort(entropy)[::-1][:AMBIGUOUS_SHOWN]
+    wrong = mean.argmax(axis=1) != y_test
+    return X_test[chosen], y_test[chosen], mean[chosen], samples[:, chosen].std(axis=0), entropy, wrong
