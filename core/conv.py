@@ -27,6 +27,7 @@ from core.dropout import (
 
 __all__ = [
     "FILTER_NAMES",
+    "FILTER_SHORT_NAMES",
     "MASK_KINDS",
     "conv2d_same",
     "digit_images",
@@ -63,6 +64,9 @@ _FILTERS = {
     "centre spot": _SPOT,  # bright centre on a darker surround
 }
 FILTER_NAMES: tuple[str, ...] = tuple(_FILTERS)
+FILTER_SHORT_NAMES: tuple[str, ...] = (  # the same channels, short enough for a half-width grid
+    "│ edge +", "│ edge −", "─ edge +", "─ edge −", "╱ edge", "╲ edge", "blur", "spot",
+)
 MASK_KINDS: tuple[str, ...] = ("element", "channel", "dropblock")
 
 

@@ -23,9 +23,10 @@ one keep-or-drop decision per *map*, so a dropped feature is gone everywhere at 
 """
 )
 st.latex(
-    r"\text{element-wise: } m_{n,c,h,w} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \qquad"
-    r"\text{spatial: } m_{n,c,h,w} = m_{n,c} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \qquad"
-    r"\text{out} = \frac{a \odot m}{\text{keep\_prob}}"
+    r"\text{out}_{n,c,h,w} = \frac{a_{n,c,h,w}\, m_{n,c,h,w}}{\text{keep\_prob}},\qquad"
+    r"\begin{cases} m_{n,c,h,w} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \text{ each on its own}"
+    r" & \text{element-wise} \\ m_{n,c,h,w} = m_{n,c} \sim \mathrm{Bernoulli}(\text{keep\_prob})"
+    r" \text{ for every } h, w & \text{spatial} \end{cases}"
 )
 
 # --- the page's own controls ---------------------------------------------------------------------
@@ -36,15 +37,16 @@ check_query_param("conv_block", parse_choice([str(b) for b in BLOCK_SIZES]),
                   "one of " + ", ".join(str(b) for b in BLOCK_SIZES))
 source_column, index_column, relu_column, block_column = st.columns([2.3, 1, 1, 1.3])
 with source_column:
-    source = st.radio("Input picture", SOURCES, format_func=SOURCE_LABELS.get, horizontal=True,
-                      key="conv_source", bind="query-params")
+    source = st.radio("Input picture", SOURCES, horizontal=True, key="conv_source", bind="query-params",
+                      help="; ".join(f"**{name}**: {label}" for name, label in SOURCE_LABELS.items()))
 with index_column:
     index = st.number_input("Which digit" if source == "digit" else "Which scene", min_value=0,
                             max_value=INDEX_MAX, value=0, step=1, key="conv_index", bind="query-params",
                             help="A digit class (the first example of it in the data set) or a scene number.")
 with relu_column:
-    relu = st.toggle("ReLU after the conv", value=True, key="conv_relu", bind="query-params",
-                     help="A conv layer is normally followed by a ReLU, and dropout then acts on its output.")
+    relu = st.toggle("ReLU", value=True, key="conv_relu", bind="query-params",
+                     help="Apply a ReLU after the convolution, as a conv layer normally does; dropout then acts "
+                     "on its output.")
 with block_column:
     block_size = st.select_slider("DropBlock block size", BLOCK_SIZES, value=3, key="conv_block",
                                   bind="query-params",
@@ -58,11 +60,11 @@ drawn = masks(source, int(index), bool(relu), keep_prob, seed, int(block_size))
 
 # --- the feature maps --------------------------------------------------------------------------
 st.subheader("The feature maps")
-picture_column, maps_column = st.columns([1, 3])
+picture_column, maps_column = st.columns([1.1, 3])
 with picture_column:
-    st.plotly_chart(input_figure(shown.image, f"Input: {shown.label}"), width="stretch", key="conv_input")
-    st.caption(f"{height}×{width} pixels, convolved with {channels} fixed 3×3 filters (edges in four "
-               "orientations and both polarities, a blur, a centre spot).")
+    st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
+    st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
+               "filters (edges in four orientations and both polarities, a blur, a centre spot).")
 with maps_column:
     st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
                     width="stretch", key="conv_clean_maps")
@@ -74,23 +76,30 @@ maps_kept = drawn.kept_maps()
 element_column, channel_column = st.columns(2)
 with element_column:
     st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
-    st.plotly_chart(mask_grid(drawn.element, shown.names, "Mask: one draw per pixel", height=300),
+    st.plotly_chart(mask_grid(drawn.element, shown.short_names, "Mask, one draw per pixel (blue kept, grey dropped)",
+                              height=300, colorbar=False),
                     width="stretch", key="conv_element_mask")
-    st.plotly_chart(map_grid(shown.maps, shown.names, "Maps after element-wise dropout", kept=drawn.element),
+    st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after element-wise dropout", kept=drawn.element,
+                             height=320, colorbar=False),
                     width="stretch", key="conv_element_maps")
-    st.caption(f"{element_kept} of {element_total} pixels kept. Every map still shows its whole shape, "
-               "with scattered holes.")
+    st.caption(f"{element_kept} of {element_total} pixels kept. " + (
+        "Nothing is dropped." if element_kept == element_total else
+        "Everything is dropped." if element_kept == 0 else
+        "Every map keeps pixels all over its shape, with scattered holes between them."))
 with channel_column:
     st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
-    st.plotly_chart(mask_grid(drawn.channel, shown.names, "Mask: one draw per map", height=300),
+    st.plotly_chart(mask_grid(drawn.channel, shown.short_names, "Mask, one draw per map (blue kept, grey dropped)",
+                              height=300, colorbar=False),
                     width="stretch", key="conv_channel_mask")
-    st.plotly_chart(map_grid(shown.maps, shown.names, "Maps after spatial dropout",
-                             kept=drawn.channel[:, None, None]),
+    st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after spatial dropout",
+                             kept=drawn.channel[:, None, None], height=320, colorbar=False),
                     width="stretch", key="conv_channel_maps")
-    st.caption(f"{maps_kept} of {channels} maps kept. A dropped feature is missing everywhere; "
-               "no neighbour can stand in for it.")
+    st.caption(f"{maps_kept} of {channels} maps kept. " + (
+        "Nothing is dropped." if maps_kept == channels else
+        "A dropped feature is missing everywhere; no neighbour can stand in for it."))
 st.caption(
-    f"Grey = dropped; white = an activation of 0 (the ReLU's zeros look different from holes). Kept values are "
+    f"Grey = dropped; white = an activation of 0, red = positive, blue = negative (the colour scale of the maps "
+    f"above). Kept values are "
     f"drawn before the 1/keep_prob rescale, which multiplies every kept value by the same "
     f"{1 / keep_prob if keep_prob > 0 else 0:.2f} and would only change the colour scale."
     if keep_prob > 0 else
@@ -115,7 +124,8 @@ with info_column:
     st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
                                        block_size=int(block_size)),
                     width="stretch", key="conv_information")
-    st.caption("Each point averages fresh masks over the same pictures; the channel curve averages 200 masks.")
+    st.caption("Over the same pictures, with fresh masks at every keep_prob (200 per point for the channel curve). "
+               "Spatial dropout lies on the dotted diagonal: whatever it drops, no neighbour can give back.")
 st.markdown("**Information left** counts a kept pixel as fully there and a dropped pixel as what the mean of its "
             "surviving 3×3 neighbours (same map) says about it:")
 st.latex(r"\text{information left} = 1 - \frac{\sum (\hat a - a)^2}{\sum a^2},\qquad "
@@ -169,7 +179,7 @@ block_column, block_text_column = st.columns([2, 1])
 with block_column:
     st.plotly_chart(mask_grid(drawn.dropblock, shown.names,
                               f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {keep_prob:.2f}",
-                              height=300),
+                              height=340),
                     width="stretch", key="conv_dropblock_mask")
 with block_text_column:
     st.markdown(

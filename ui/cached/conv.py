@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.conv import (
     FILTER_NAMES,
+    FILTER_SHORT_NAMES,
     digit_images,
     feature_maps,
     first_digit_of_class,
@@ -23,7 +24,8 @@ from core.conv import (
 )
 
 SOURCES = ("digit", "scene")  # the inputs the page offers
-SOURCE_LABELS = {"digit": "a handwritten digit (8x8, upsampled to 32x32)", "scene": "a generated scene (48x48)"}
+SOURCE_LABELS = {"digit": "a handwritten digit (8x8, upsampled to 32x32)",
+                 "scene": "a scene generated in NumPy: smooth background, discs and rectangles (48x48)"}
 INDEX_MAX = 9  # digit class 0-9, or scene 0-9
 BLOCK_SIZES = (1, 3, 5, 7)  # DropBlock block sides offered (1 = element-wise dropout)
 MAX_DISTANCE = 8  # pixels, for the correlation figure
@@ -57,6 +59,7 @@ class Example:
     image: np.ndarray  # (H, W) the input picture, cut to the maps' size
     maps: np.ndarray  # (C, H, W) feature maps
     names: tuple[str, ...]  # channel names (C,)
+    short_names: tuple[str, ...]  # the same, short enough for half-width grids
     label: str  # what the picture is
 
 
@@ -72,7 +75,7 @@ def example(source: str, index: int, relu: bool) -> Example:
         label = f"generated scene {index}"
     maps = feature_maps(images, relu=relu, border=border)[0]
     image = images[0, border : images.shape[1] - border, border : images.shape[2] - border]
-    return Example(image=image, maps=maps, names=FILTER_NAMES, label=label)
+    return Example(image=image, maps=maps, names=FILTER_NAMES, short_names=FILTER_SHORT_NAMES, label=label)
 
 
 @dataclass(frozen=True)

@@ -19,27 +19,33 @@ KIND_COLOURS = {"element": PALETTE["vermillion"], "channel": PALETTE["blue"], "d
 KIND_DASHES = {"element": "solid", "channel": "solid", "dropblock": "dash"}
 
 
-def _square_pixels(fig: go.Figure, n_panels: int) -> None:
+def _square_pixels(fig: go.Figure, n_panels: int, shape: tuple[int, int]) -> None:
     """Square pixels, row 0 at the top, no tick labels (the pixel grid speaks for itself)."""
-    fig.update_layout(_panel_axes(n_panels, [(0.0, 1.0)] * n_panels, [(0.0, 1.0)] * n_panels))
+    fig.update_layout(_panel_axes(n_panels, [(0.0, 1.0)] * n_panels, [(0.0, 1.0)] * n_panels, shape))
 
 
-def _panel_axes(n_panels: int, x_domains, y_domains) -> dict:
-    """Layout entries for n_panels image panels: square pixels, row 0 on top, no ticks."""
+def _panel_axes(n_panels: int, x_domains, y_domains, shape: tuple[int, int]) -> dict:
+    """Layout entries for n_panels image panels of `shape` (H, W): square pixels, row 0 on top,
+    no ticks, ranges exactly the pixels (so no background shows around a panel)."""
+    h, w = shape
     layout = {}
     for i in range(1, n_panels + 1):
         suffix = "" if i == 1 else str(i)
         layout[f"xaxis{suffix}"] = {"domain": list(x_domains[i - 1]), "showticklabels": False, "showgrid": False,
-                                    "zeroline": False, "constrain": "domain", "anchor": f"y{suffix}"}
+                                    "zeroline": False, "constrain": "domain", "anchor": f"y{suffix}",
+                                    "range": [-0.5, w - 0.5]}
         layout[f"yaxis{suffix}"] = {"domain": list(y_domains[i - 1]), "showticklabels": False, "showgrid": False,
-                                    "zeroline": False, "autorange": "reversed", "scaleanchor": f"x{suffix}",
+                                    "zeroline": False, "range": [h - 0.5, -0.5], "scaleanchor": f"x{suffix}",
                                     "constrain": "domain", "anchor": f"x{suffix}"}
     return layout
 
 
 def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], hover: str, columns: int,
-          coloraxis: dict, title: str, height: int, extra_layout: dict | None = None) -> go.Figure:
-    """A grid of heatmap panels sharing one colour axis, built in one go (make_subplots is slow)."""
+          coloraxis: dict, title: str, height: int, holes: Sequence[np.ndarray] | None = None) -> go.Figure:
+    """A grid of heatmap panels sharing one colour axis, built in one go (make_subplots is slow).
+
+    holes: per panel, an array that is 0 where a pixel was dropped and NaN elsewhere: drawn on top in grey.
+    """
     count = len(panels)
     rows = -(-count // columns)
     gap_x, gap_y, title_room = 0.02, 0.10, 0.08
@@ -55,12 +61,16 @@ def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], hover: str, colum
         suffix = "" if i == 0 else str(i + 1)
         traces.append(go.Heatmap(z=panel, coloraxis="coloraxis", name=name, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
                                  hovertemplate=f"{name}<br>{hover}<extra></extra>"))
+        if holes is not None:
+            traces.append(go.Heatmap(z=holes[i], colorscale=[[0.0, DROPPED], [1.0, DROPPED]], showscale=False,
+                                     xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=f"{name}: dropped",
+                                     hovertemplate=f"{name}<br>row %{{y}}, column %{{x}}<br>dropped<extra></extra>"))
         annotations.append({"text": name, "x": x0 + panel_w / 2, "y": y1, "xref": "paper", "yref": "paper",
                             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
     # The house style on an empty figure, then one layout for everything (each update_layout costs ~20 ms).
     layout = style(go.Figure(), title, None, None, height=height, legend=False).layout.to_plotly_json()
-    layout.update(_panel_axes(count, x_domains, y_domains), coloraxis=coloraxis, annotations=annotations,
-                  margin={"l": 10, "r": 10, "t": 70, "b": 10}, **(extra_layout or {}))
+    layout.update(_panel_axes(count, x_domains, y_domains, np.shape(panels[0])), coloraxis=coloraxis,
+                  annotations=annotations, margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return go.Figure(data=traces, layout=layout)
 
 
@@ -78,21 +88,21 @@ def input_figure(image, title: str, *, height: int = 300) -> go.Figure:
         raise ValueError(f"image must be 2-D (H, W), got shape {image.shape}")
     fig = go.Figure(go.Heatmap(
         z=image, colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0,
-        colorbar={"title": {"text": "brightness"}, "thickness": 12},
+        showscale=False,
         hovertemplate="row %{y}, column %{x}<br>brightness %{z:.2f}<extra></extra>",
     ))
-    _square_pixels(fig, 1)
+    _square_pixels(fig, 1, image.shape)
     fig = style(fig, title, "w (pixel column)", "h (pixel row)", height=height, legend=False)
     fig.update_layout(margin={"l": 40, "r": 10, "t": 60, "b": 40})
     return fig
 
 
 def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float | None = None,
-             columns: int = 4, height: int = 360) -> go.Figure:
+             columns: int = 4, height: int = 360, colorbar: bool = True) -> go.Figure:
     """Feature maps (C, H, W) as a grid of channels, one panel each, on one shared colour scale.
 
     kept: None, or a bool array broadcastable to (C, H, W) (True = kept): dropped pixels are left
-    empty and show the grey of a dropped unit. The scale is blue-white-red with white at 0, so a
+    grey (the colour of a dropped unit, drawn as a layer on top). The scale is blue-white-red with white at 0, so a
     pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
     """
     maps = _check_stack(maps, "maps").astype(float)
@@ -102,17 +112,17 @@ def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float |
     kept_full = np.ones(maps.shape, dtype=bool) if kept is None else np.broadcast_to(np.asarray(kept, bool), maps.shape)
     limit = zmax if zmax is not None else float(np.max(np.abs(maps))) if maps.size else 1.0
     limit = limit if limit > 0 else 1.0
-    panel_titles = [
-        name if kept_full[c].any() or kept is None else f"{name} (dropped)" for c, name in enumerate(names)
-    ]
+    panel_titles = list(names)
     panels = [np.where(kept_full[c], maps[c], np.nan) for c in range(channels)]
-    coloraxis = {"colorscale": DIVERGING, "cmin": -limit, "cmax": limit,
+    coloraxis = {"colorscale": DIVERGING, "cmin": -limit, "cmax": limit, "showscale": colorbar,
                  "colorbar": {"title": {"text": "activation"}, "thickness": 12}}
+    holes = None if kept is None else [np.where(kept_full[c], np.nan, 0.0) for c in range(channels)]
     return _grid(panels, panel_titles, "row %{y}, column %{x}<br>activation %{z:.3f}", columns, coloraxis,
-                 title, height, extra_layout={"plot_bgcolor": DROPPED})
+                 title, height, holes=holes)
 
 
-def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, height: int = 300) -> go.Figure:
+def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, height: int = 300,
+              colorbar: bool = True) -> go.Figure:
     """Masks (C, H, W) or per-channel (C,) as a grid of channels: kept blue, dropped grey."""
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim == 1:
@@ -122,7 +132,7 @@ def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, heigh
     if len(names) != channels:
         raise ValueError(f"names must name the {channels} channels, got {len(names)}")
     coloraxis = {
-        "colorscale": MASK_SCALE, "cmin": 0, "cmax": 1,
+        "colorscale": MASK_SCALE, "cmin": 0, "cmax": 1, "showscale": colorbar,
         "colorbar": {"tickvals": [0.25, 0.75], "ticktext": ["dropped", "kept"], "title": {"text": "mask"},
                      "thickness": 12},
     }
@@ -131,7 +141,7 @@ def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, heigh
 
 
 def correlation_figure(distances, correlation, names: Sequence[str], *, input_correlation=None,
-                       height: int = 400) -> go.Figure:
+                       height: int = 480) -> go.Figure:
     """Correlation of activations d pixels apart against d: one line per channel (C, D + 1),
     the input picture's own correlation dashed. NaN entries (a channel that never varies) are left out."""
     distances = np.asarray(distances)
@@ -167,7 +177,7 @@ def correlation_figure(distances, correlation, names: Sequence[str], *, input_co
 
 
 def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_prob: float, *,
-                       block_size: int | None = None, height: int = 400) -> go.Figure:
+                       block_size: int | None = None, height: int = 480) -> go.Figure:
     """Information left (share of the maps' energy kept or restorable from neighbours) against
     keep_prob, one line per kind of mask, with the diagonal "kept pixels only" and the current
     keep_prob marked (a vertical line and a dot on each curve)."""
@@ -203,6 +213,6 @@ def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_p
                 "information left in the maps", height=height)
     fig.update_xaxes(range=[-0.02, 1.02])
     fig.update_yaxes(range=[-0.02, 1.05])
-    fig.update_layout(legend={"orientation": "v", "y": 0.02, "yanchor": "bottom", "x": 0.98, "xanchor": "right",
-                              "bgcolor": "rgba(255,255,255,0.8)"})
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0.0, "xanchor": "left"},
+                      margin={"b": 120})
     return fig
