@@ -41,6 +41,7 @@ __all__ = [
     "iteration_rng",
     "kept_fraction_band",
     "kept_history",
+    "largest_value",
     "layer_moments",
     "layer_signals",
     "masked_layer",
@@ -193,6 +194,12 @@ def kept_history(shape, keep_prob: float, seed: int, iteration: int) -> KeptHist
     low, high = kept_fraction_band(keep_prob, size)
     running_band = kept_fraction_band(keep_prob, size * iterations)
     return KeptHistory(iterations, kept, running, (float(low), float(high)), running_band)
+
+
+def largest_value(*arrays) -> float:
+    """The largest absolute entry over all the arrays (1.0 if every entry is 0): a shared colour-scale top."""
+    top = max((float(np.max(np.abs(a))) for a in map(np.asarray, arrays) if a.size), default=0.0)
+    return top if top > 0 else 1.0
 
 
 def layer_signals(layer: Layer, output, example: int = 0):

@@ -12,7 +12,7 @@ VARIANT_KEY = "expected_variant"
 SAMPLES_KEY = "expected_samples"
 X_RANGE = (-2.0, 3.0)
 VARIANTS = ("inverted", "standard")
-VARIANT_LABELS = {"inverted": "inverted (× 1/keep_prob in training)", "standard": "standard (× keep_prob at test)"}
+VARIANT_CAPTIONS = ("× 1/keep_prob in training", "× keep_prob at test time")
 SAMPLE_COUNTS = (100, 200, 500, 1_000, 2_000, 5_000, 10_000, MAX_SAMPLES)
 
 settings = lesson_settings()
@@ -29,14 +29,20 @@ What dropout keeps fixed is the **average over masks**. Writing q for keep_prob:
 formulas = st.columns(2)
 with formulas[0]:
     st.markdown("**Inverted dropout** (PyTorch, Keras): scale while training, nothing at test time")
-    st.latex(r"\mathrm{out} = x\,\frac{m}{q},\; m \sim \mathrm{Bernoulli}(q) \;\Rightarrow\;"
-             r"\mathbb{E}[\mathrm{out}] = q\cdot\frac{x}{q} + (1-q)\cdot 0 = x")
-    st.latex(r"\mathrm{Var}[\mathrm{out}] = \Big(\frac{x}{q}\Big)^{2} q\,(1-q) = x^{2}\,\frac{1-q}{q},"
-             r"\qquad \text{test: } \mathrm{out} = x")
+    st.latex(r"\begin{aligned}"
+             r"\text{train: } \mathrm{out} &= x\,\frac{m}{q}, \quad m \sim \mathrm{Bernoulli}(q) \\"
+             r"\mathbb{E}[\mathrm{out}] &= q\cdot\frac{x}{q} + (1-q)\cdot 0 = x \\"
+             r"\mathrm{Var}[\mathrm{out}] &= \Big(\frac{x}{q}\Big)^{2} q\,(1-q) = x^{2}\,\frac{1-q}{q} \\"
+             r"\text{test: } \mathrm{out} &= x"
+             r"\end{aligned}")
 with formulas[1]:
     st.markdown("**Standard dropout** (Srivastava et al. 2014): no scaling while training, × q at test time")
-    st.latex(r"\mathrm{out} = x\,m \;\Rightarrow\; \mathbb{E}[\mathrm{out}] = q\,x")
-    st.latex(r"\mathrm{Var}[\mathrm{out}] = x^{2}\,q\,(1-q), \qquad \text{test: } \mathrm{out} = q\,x")
+    st.latex(r"\begin{aligned}"
+             r"\text{train: } \mathrm{out} &= x\,m, \quad m \sim \mathrm{Bernoulli}(q) \\"
+             r"\mathbb{E}[\mathrm{out}] &= q\cdot x + (1-q)\cdot 0 = q\,x \\"
+             r"\mathrm{Var}[\mathrm{out}] &= x^{2}\,q\,(1-q) \\"
+             r"\text{test: } \mathrm{out} &= q\,x \quad \text{(every unit used, scaled by } q\text{)}"
+             r"\end{aligned}")
 st.caption(
     f"keep_prob = q = {keep_prob:.2f} is PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` and Keras "
     f"`Dropout(rate={1 - keep_prob:.2f})` (they name the drop probability, 1 − q); the original paper's p is q."
@@ -52,8 +58,8 @@ with controls[0]:
                   key=X_KEY, bind="query-params",
                   help="The unit's activation before dropout (after its nonlinearity).")
 with controls[1]:
-    variant = st.radio("variant", VARIANTS, format_func=VARIANT_LABELS.get, key=VARIANT_KEY, bind="query-params",
-                       horizontal=False)
+    variant = st.radio("variant", VARIANTS, captions=VARIANT_CAPTIONS, key=VARIANT_KEY, bind="query-params",
+                       horizontal=True)
 with controls[2]:
     n_samples = st.select_slider("masks drawn (Monte-Carlo samples)", options=SAMPLE_COUNTS, value=2_000,
                                  key=SAMPLES_KEY, bind="query-params",
@@ -84,16 +90,17 @@ metrics[0].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 
                   help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
 metrics[1].metric("E[out], formula", f"{experiment.expected:.4g}")
 metrics[2].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
-                  delta=f"{experiment.mc_mean - experiment.expected:+.3g} "
-                        f"(2 SE = {2 * experiment.mc_mean_standard_error:.2g})",
-                  delta_color="off")
+                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula", delta_color="off")
 metrics[3].metric("test-time output", f"{experiment.test_output:.4g}",
                   help="What the unit outputs at test time, when every unit is used.")
 metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
 metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
-                  delta=f"{experiment.mc_variance - experiment.variance:+.3g} "
-                        f"(2 SE = {2 * experiment.mc_variance_standard_error:.2g})",
-                  delta_color="off")
+                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula", delta_color="off")
+st.caption(
+    f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"
+    f"{2 * experiment.mc_mean_standard_error:.2g} for the mean (2 √(Var / {n_samples:,})) and ±"
+    f"{2 * experiment.mc_variance_standard_error:.2g} for the variance. More masks, smaller errors."
+)
 
 row = st.columns(2)
 with row[0]:
@@ -126,7 +133,8 @@ with row[0]:
     )
     st.caption("Each point is the sample variance of its own masks; its bar is ± 2 standard errors of that "
                "estimate. The star is the experiment above." +
-               (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer."
+               (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer: the "
+                "variance grows without bound as keep_prob → 0."
                 if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
 with row[1]:
     st.plotly_chart(

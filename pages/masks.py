@@ -32,15 +32,15 @@ st.caption(
 )
 
 
-def _next_iteration() -> None:
-    """The button's callback: move to the next forward pass (runs before the page reruns)."""
-    st.session_state[ITERATION_KEY] = min(int(st.session_state.get(ITERATION_KEY, 1)) + 1, MAX_ITERATION)
+def _advance(passes: int) -> None:
+    """A button's callback: move on by `passes` forward passes (runs before the page reruns)."""
+    st.session_state[ITERATION_KEY] = min(int(st.session_state.get(ITERATION_KEY, 1)) + passes, MAX_ITERATION)
 
 
 check_query_param(ITERATION_KEY, lambda raw: parse_int(raw, 1, MAX_ITERATION),
                   f"a whole number from 1 to {MAX_ITERATION}")
-controls = st.columns([1.2, 1.4, 4], vertical_alignment="bottom")
-with controls[1]:
+controls = st.columns([1.2, 1.0, 1.4, 3], vertical_alignment="bottom")
+with controls[2]:
     iteration = st.number_input(
         "forward pass (iteration)", min_value=1, max_value=MAX_ITERATION, step=1, key=ITERATION_KEY,
         bind="query-params",
@@ -48,16 +48,21 @@ with controls[1]:
              "reproduces it.",
     )
 with controls[0]:
-    st.button("Next iteration", key="masks_next", icon=":material/casino:", on_click=_next_iteration,
+    st.button("Next iteration", key="masks_next", icon=":material/casino:", on_click=_advance, args=(1,),
               disabled=iteration >= MAX_ITERATION, help="Run one more forward pass: a fresh mask is drawn.",
               width="stretch")
-with controls[2]:
+with controls[1]:
+    st.button("+10", key="masks_next_10", icon=":material/fast_forward:", on_click=_advance, args=(10,),
+              disabled=iteration >= MAX_ITERATION, help="Run ten more forward passes (ten fresh masks).",
+              width="stretch")
+with controls[3]:
     st.caption("Every forward pass (every training iteration) draws a **new** mask: press *Next iteration* and "
                "watch the grey cells move. Same seed and iteration, same mask.")
 
 view = cached.masks_view(keep_prob, settings.seed, int(iteration))
 layer = cached.layer()
 n_entries = view.mask.size
+shared_top = cached.largest_value(keep_prob, settings.seed, int(iteration))  # one colour scale for a and output
 
 if keep_prob == 0.0:
     st.warning(
@@ -84,7 +89,8 @@ metrics[3].metric("scale 1 / keep_prob", f"{1 / keep_prob:.3g}" if keep_prob > 0
 
 top = st.columns(2)
 with top[0]:
-    st.plotly_chart(figures.activations_figure(layer.activations), width="stretch", key="masks_activations")
+    st.plotly_chart(figures.activations_figure(layer.activations, zmax=shared_top), width="stretch",
+                    key="masks_activations")
 with top[1]:
     st.plotly_chart(figures.mask_figure(view.mask, int(iteration)), width="stretch", key="masks_mask")
 bottom = st.columns(2)
@@ -92,24 +98,27 @@ with bottom[0]:
     st.plotly_chart(figures.scaled_mask_figure(view.scaled_mask, keep_prob), width="stretch",
                     key="masks_scaled_mask")
 with bottom[1]:
-    st.plotly_chart(figures.output_figure(view.output, keep_prob), width="stretch", key="masks_output")
+    st.plotly_chart(figures.output_figure(view.output, keep_prob, zmax=shared_top), width="stretch",
+                    key="masks_output")
 st.caption(
-    "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry. "
+    "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry "
+    "(activations and output share one colour scale). "
     "A cell that is 0 in the activations (the ReLU was already off) stays 0 whether it is kept or not."
 )
 
 st.subheader("The same layer as a network, and how much each mask keeps")
 history = cached.kept_history(keep_prob, settings.seed, int(iteration))
 inputs, incoming, outgoing, next_input = cached.network_signals(keep_prob, settings.seed, int(iteration))
-lower = st.columns([1, 1.2])
+lower = st.columns(2)
 with lower[0]:
     st.plotly_chart(
         figures.network_figure(inputs, view.mask[cached.EXAMPLE], view.output[cached.EXAMPLE], incoming, outgoing,
                                next_input),
         width="stretch", key="masks_network",
     )
-    st.caption(f"Example {cached.EXAMPLE} (the first row of the grids). A dropped unit (hollow, grey) sends "
-               "exactly 0 to the next layer: its outgoing edges are dotted.")
+    st.caption(f"Example {cached.EXAMPLE} is the first row of the grids. A dropped unit (hollow, grey) sends "
+               "exactly 0 to the next layer: its outgoing edges are dotted. So does a kept unit whose ReLU "
+               "output is 0. Hover a unit for its value.")
 with lower[1]:
     st.plotly_chart(
         figures.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
@@ -117,16 +126,26 @@ with lower[1]:
         width="stretch", key="masks_kept_fraction",
     )
     low, high = history.band_per_mask
-    st.caption(
-        f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of masks fall "
-        f"within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} to {high:.3f}. "
-        f"Over all {int(iteration)} masks so far the fraction is {history.running_fraction[-1]:.3f}, and its "
-        "band narrows as the passes add up."
-    )
+    if 0.0 < keep_prob < 1.0:
+        st.caption(
+            f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of masks "
+            f"fall within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} to "
+            f"{high:.3f}. Over all {int(iteration)} masks so far the fraction is "
+            f"{history.running_fraction[-1]:.3f}, and its band narrows as the passes add up (press +10)."
+        )
+    else:
+        st.caption(f"At keep_prob {keep_prob:.0f} the mask is not random: every pass keeps exactly "
+                   f"{keep_prob:.0%} of the units, so there is no scatter and the band has zero width.")
 
-st.success(
-    "**What to notice:** the mask is a fresh coin flip for every entry and every forward pass, it keeps about "
-    "keep_prob of the units (never exactly), and the scaling lives in the mask: at keep_prob 0.5 the scaled "
-    "mask holds only 0s and 2s, so every kept activation is doubled and every dropped one is 0.",
-    icon=":material/lightbulb:",
-)
+if 0.0 < keep_prob < 1.0:
+    notice = (
+        "the mask is a fresh coin flip for every entry and every forward pass; it keeps about keep_prob of the "
+        f"units, never exactly; and the scaling can live in the mask: at keep_prob {keep_prob:.2f} the scaled mask "
+        f"holds only 0s and {1 / keep_prob:.3g}s (at 0.5: 0s and 2s), so every kept activation is multiplied by "
+        f"{1 / keep_prob:.3g} and every dropped one is 0."
+    )
+elif keep_prob == 0.0:
+    notice = "with keep_prob 0 the layer outputs only zeros: move keep_prob up to see units survive, scaled up."
+else:
+    notice = "with keep_prob 1 dropout does nothing: move keep_prob down to see masks drop units at random."
+st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")

@@ -42,8 +42,11 @@ def outcome_figure(values: Sequence[float], labels: Sequence[str], probabilities
                              line={"color": PALETTE["vermillion"], "dash": "dash", "width": 2}))
     fig.update_xaxes(range=[min(values.min(), 0.0) - 0.15 * span, max(values.max(), 0.0) + 0.15 * span])
     fig.update_yaxes(range=[0, 1.18])
-    return style(fig, f"Output of the unit over {n_samples:,} masks", "training output of the unit",
-                 "fraction of masks", height=420)
+    fig = style(fig, f"Output of the unit over {n_samples:,} masks", "training output of the unit",
+                "fraction of masks", height=420)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
+                      margin={"b": 120})
+    return fig
 
 
 def running_mean_figure(counts, means, band_low, band_high, expected: float, test_output: float,
@@ -78,7 +81,7 @@ def running_mean_figure(counts, means, band_low, band_high, expected: float, tes
         fig.add_trace(go.Scatter(x=ends, y=[x, x], mode="lines", hoverinfo="skip",
                                  name=f"unscaled activation x = {x:.3g}",
                                  line={"color": DROPPED, "dash": "dot", "width": 3}))
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=[1, 10, 100, 1_000, 10_000], ticktext=["1", "10", "100", "1,000", "10,000"])
     fig = style(fig, "Running Monte-Carlo mean", "number of masks averaged, k (log scale)", "mean output",
                 height=420)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
@@ -117,9 +120,6 @@ def variance_figure(curve_keep_probs, curve, point_keep_probs, points, point_err
     top = 1.15 * top if top > 0 else 1.0
     fig.update_yaxes(range=[-0.03 * top, top])
     fig.update_xaxes(range=[0, 1.02])
-    if inverted and x != 0:
-        fig.add_annotation(x=0.06, y=top, xanchor="left", yanchor="top", showarrow=False,
-                           text="grows without bound as keep_prob → 0")
     fig = style(fig, f"Variance of the output vs keep_prob (x = {x:.3g})", "keep_prob (q)", "variance of the output",
                 height=420)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},

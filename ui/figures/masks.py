@@ -6,19 +6,21 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.figures.common import heatmap, mask_heatmap, network
-from ui.theme import KEPT, PALETTE, REFERENCE, style
+from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, style
 
 X_TITLE = "unit"
 Y_TITLE = "example"
 HEATMAP_HEIGHT = 330
+CELL_FONT = 11  # a fixed size: Plotly otherwise shrinks every cell's text to fit the longest one
 
 
-def activations_figure(activations) -> go.Figure:
-    """Heatmap of the activations a (N, D) before dropout."""
+def activations_figure(activations, zmax: float | None = None) -> go.Figure:
+    """Heatmap of the activations a (N, D) before dropout; zmax: top of the colour scale (shared with the output)."""
     activations = np.asarray(activations, dtype=float)
     n, d = activations.shape
-    return heatmap(activations, f"Activations a ({n} examples × {d} units), before dropout", X_TITLE, Y_TITLE,
-                   colorbar_title="a", signed=False, text_format=".1f", height=HEATMAP_HEIGHT)
+    fig = heatmap(activations, f"Activations a ({n} examples × {d} units), before dropout", X_TITLE, Y_TITLE,
+                  colorbar_title="value", signed=False, text_format=".1f", height=HEATMAP_HEIGHT, zmax=zmax)
+    return fig.update_traces(textfont_size=CELL_FONT)
 
 
 def mask_figure(mask, iteration: int) -> go.Figure:
@@ -29,27 +31,44 @@ def mask_figure(mask, iteration: int) -> go.Figure:
 
 
 def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
-    """The mask with the scaling folded in, m / keep_prob (N, D): entries 0 and 1/keep_prob."""
+    """The mask with the scaling folded in, m / keep_prob (N, D): entries 0 and 1/keep_prob.
+
+    Coloured like the mask (kept blue, dropped grey) with each entry's value written on it.
+    """
     scaled_mask = np.asarray(scaled_mask, dtype=float)
+    if scaled_mask.ndim != 2:
+        raise ValueError(f"scaled_mask must be 2-D, got shape {scaled_mask.shape}")
+    kept = scaled_mask != 0
     if keep_prob > 0:
         title = f"Scaled mask m / keep_prob: 0s and {1 / keep_prob:.3g}s"
-        zmax = 1.0 / keep_prob
+        kept_label = f"{1 / keep_prob:.3g} = 1/keep_prob"
     else:  # 1/keep_prob is undefined: nothing is kept, every entry is 0
-        title = "Scaled mask: all 0 (1/keep_prob is undefined at keep_prob 0)"
-        zmax = 1.0
-    return heatmap(scaled_mask, title, X_TITLE, Y_TITLE, colorbar_title="m / keep_prob", signed=False,
-                   text_format=".3g", height=HEATMAP_HEIGHT, zmax=zmax)
+        title = "Scaled mask: all 0 (1/keep_prob undefined)"
+        kept_label = "1/keep_prob (undefined)"
+    trace = go.Heatmap(
+        z=kept.astype(int), x=np.arange(scaled_mask.shape[1]), y=np.arange(scaled_mask.shape[0]),
+        text=[[f"{v:.2g}" for v in row] for row in scaled_mask], texttemplate="%{text}",
+        textfont={"size": CELL_FONT + 1}, colorscale=MASK_SCALE, zmin=0, zmax=1, xgap=1, ygap=1,
+        colorbar={"tickvals": [0.25, 0.75], "ticktext": ["0 (dropped)", kept_label],
+                  "title": {"text": "m / keep_prob"}},
+        hovertemplate=f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>m / keep_prob %{{text}}<extra></extra>",
+    )
+    fig = go.Figure(trace)
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, legend=False)
 
 
-def output_figure(output, keep_prob: float) -> go.Figure:
-    """Heatmap of the dropout output a * m / keep_prob (N, D)."""
+def output_figure(output, keep_prob: float, zmax: float | None = None) -> go.Figure:
+    """Heatmap of the dropout output a * m / keep_prob (N, D); zmax: top of the colour scale."""
     output = np.asarray(output, dtype=float)
     if keep_prob > 0:
         title = f"Output a · m / keep_prob: kept entries × {1 / keep_prob:.3g}"
     else:
         title = "Output: all 0 (every unit dropped)"
-    return heatmap(output, title, X_TITLE, Y_TITLE, colorbar_title="output", signed=False,
-                   text_format=".1f", height=HEATMAP_HEIGHT)
+    # Two significant digits keep every cell's text short (0.47, 4.7, 15) and so readable.
+    fig = heatmap(output, title, X_TITLE, Y_TITLE, colorbar_title="value", signed=False,
+                  text_format=".2~g", height=HEATMAP_HEIGHT, zmax=zmax)
+    return fig.update_traces(textfont_size=CELL_FONT)
 
 
 def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_mask, running_band,
@@ -61,7 +80,7 @@ def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_m
     """
     iterations = np.asarray(iterations)
     fig = go.Figure()
-    last = int(iterations[-1]) if iterations.size else 1
+    last = max(int(iterations[-1]) if iterations.size else 1, 10)  # at least 10 passes wide
     x_band = [0.5, last + 0.5]
     low, high = band_per_mask
     fig.add_trace(go.Scatter(x=[*x_band, *x_band[::-1]], y=[low, low, high, high], fill="toself",
@@ -80,7 +99,9 @@ def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_m
     fig.add_trace(go.Scatter(x=iterations, y=running_fraction, mode="lines", name="fraction kept by all masks so far",
                              line={"color": PALETTE["vermillion"], "width": 3},
                              hovertemplate="passes 1..%{x}<br>fraction kept %{y:.3f}<extra></extra>"))
-    fig.update_yaxes(range=[-0.03, 1.03])
+    # Zoom on keep_prob and the observed fractions (a full 0..1 axis makes the scatter look flat).
+    shown = np.concatenate([np.atleast_1d(kept_fraction), [low, high, keep_prob]])
+    fig.update_yaxes(range=[max(-0.03, float(shown.min()) - 0.1), min(1.03, float(shown.max()) + 0.1)])
     fig.update_xaxes(range=x_band, dtick=None if last > 12 else 1)
     fig = style(fig, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept", height=420)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
@@ -96,11 +117,14 @@ def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_
     """
     hidden_mask = np.asarray(hidden_mask, dtype=bool)
     sizes = (len(inputs), hidden_mask.size, len(next_input))
-    title = f"One example through the layer: {int(hidden_mask.sum())} of {hidden_mask.size} hidden units kept"
+    title = f"Example 0 as a network: {int(hidden_mask.sum())} of {hidden_mask.size} hidden units kept"
     fig = network(sizes, title, kept=[None, hidden_mask, None], edge_values=[incoming, outgoing],
                   layer_names=["inputs", "hidden units (dropout)", "next layer"],
                   node_values=[inputs, hidden_output, next_input], edge_title="signal (value × weight)",
-                  height=560)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
-                      margin={"b": 90})
+                  height=600)
+    # 16 hidden units in one column: smaller nodes than the shared default, so they do not overlap.
+    fig.update_traces(marker_size=17, selector={"mode": "markers", "showlegend": False})
+    fig.update_xaxes(title_text=None)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0.0},
+                      margin={"b": 80})
     return fig
