@@ -27,14 +27,14 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Standard dropout** (Srivastava et al. 2014): scale at test time")
     st.latex(
-        r"\text{train: } h = a \odot m \qquad \text{test: } h = \mathrm{keep\_prob}\cdot a"
-        r"\\[4pt] \mathbb{E}[a \odot m] = \mathrm{keep\_prob}\cdot a = h_\text{test}"
+        r"\begin{gathered}\text{train: } h = a \odot m \qquad \text{test: } h = \mathrm{keep\_prob}\cdot a"
+        r"\\[4pt] \mathbb{E}[a \odot m] = \mathrm{keep\_prob}\cdot a = h_\text{test}\end{gathered}"
     )
 with right:
     st.markdown("**Inverted dropout** (every framework today): scale at train time")
     st.latex(
-        r"\text{train: } h = \frac{a \odot m}{\mathrm{keep\_prob}} \qquad \text{test: } h = a"
-        r"\\[4pt] \mathbb{E}\Big[\frac{a \odot m}{\mathrm{keep\_prob}}\Big] = a = h_\text{test}"
+        r"\begin{gathered}\text{train: } h = \frac{a \odot m}{\mathrm{keep\_prob}} \qquad \text{test: } h = a"
+        r"\\[4pt] \mathbb{E}\Big[\frac{a \odot m}{\mathrm{keep\_prob}}\Big] = a = h_\text{test}\end{gathered}"
     )
 st.caption(
     r"Each mask entry $m_i$ is 1 with probability keep_prob and 0 otherwise, so $\mathbb{E}[m_i]$ = keep_prob. "
@@ -61,6 +61,10 @@ elif keep_prob == 1.0:
     )
 
 st.subheader(f"The same input and the same mask ({n_kept} of {n_units} units kept)")
+if n_kept == 0 and keep_prob > 0:
+    st.caption(f"This mask happens to keep none of the {n_units} units (it happens with probability "
+               f"(1 − keep_prob)^{n_units}), so the solid train bars are all zero. Try another seed to see a mask "
+               "that keeps some units; the expectations and test outputs do not depend on the mask.")
 columns = st.columns(2)
 for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
                               (columns[1], "inverted", "Inverted dropout")):
@@ -157,8 +161,9 @@ st.markdown(
     f"and does nothing at test time. Averaged over the three masks that keep two of the three units, each unit "
     f"is kept in two of them, so the average training output equals the test output exactly."
 )
-table = pd.DataFrame(worked["columns"]).set_index("unit")
-st.dataframe(table.style.format("{:.3f}", subset=[c for c in table.columns if c != "mask"]), width="stretch",
+table = pd.DataFrame(worked["columns"]).set_index("unit").T  # one row per quantity, one column per unit
+table.columns = [f"unit {unit}" for unit in table.columns]
+st.dataframe(table.style.format("{:.3f}").format("{:.0f}", subset=pd.IndexSlice[["mask"], :]), width="stretch",
              key="tvt_worked_table")
 st.caption("This example is fixed (keep_prob 2/3), whatever the sidebar says.")
 

@@ -16,13 +16,13 @@ def scheme_colour(scheme: str) -> str:
 
 
 def scheme_bars(activations, mask, train_output, expected_train, test_output, *, scheme: str, title: str,
-                y_max: float | None = None, height: int = 360) -> go.Figure:
+                y_max: float | None = None, height: int = 440) -> go.Figure:
     """Per unit: the activation a (grey outline), this mask's train output, E[train output], and the
     test output (black diamonds). All 1-D arrays of the same length; mask is boolean."""
     a = np.asarray(activations, dtype=float)
     mask = np.asarray(mask, dtype=bool)
     units = np.arange(a.size)
-    labels = [f"{u}" if k else f"{u}<br>(dropped)" for u, k in zip(units, mask, strict=True)]
+    labels = [f"{u}" for u in units]
     colour = scheme_colour(scheme)
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=a, name="activation a", offsetgroup="a", marker={"color": "rgba(0,0,0,0)",
@@ -40,14 +40,30 @@ def scheme_bars(activations, mask, train_output, expected_train, test_output, *,
                                      "line": {"color": "white", "width": 1}},
                              hovertemplate="unit %{x}<br>test output %{y:.3f}<extra></extra>"))
     fig.update_layout(barmode="group", scattermode="group", bargap=0.25, bargroupgap=0.05)
+    _shade_dropped(fig, mask)
     if y_max is not None and y_max > 0:
         fig.update_yaxes(range=[0, y_max * 1.08])
     fig = style(fig, title, "hidden unit", "value", height=height)
-    fig.update_layout(margin={"t": 95}, legend={"y": 1.02, "x": 0.0, "xanchor": "left"})
+    _legend_below(fig)
     return fig
 
 
-def mismatch_figure(keep_probs, expected_train, test, keep_prob: float, *, height: int = 360) -> go.Figure:
+def _legend_below(fig: go.Figure) -> None:
+    """Legends of several entries go under the x axis, where they cannot cover the title."""
+    fig.update_layout(margin={"t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2, "yanchor": "top",
+                                                         "x": 0.0, "xanchor": "left"})
+
+
+def _shade_dropped(fig: go.Figure, mask: np.ndarray) -> None:
+    """Grey bands behind the dropped units (category axis: unit i sits at x = i), with a legend entry."""
+    for unit in np.flatnonzero(~mask):
+        fig.add_vrect(x0=unit - 0.5, x1=unit + 0.5, fillcolor=DROPPED, opacity=0.3, line_width=0, layer="below")
+    if (~mask).any():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="dropped unit (grey band)",
+                                 marker={"symbol": "square", "size": 14, "color": DROPPED}))
+
+
+def mismatch_figure(keep_probs, expected_train, test, keep_prob: float, *, height: int = 440) -> go.Figure:
     """Forgot to scale: E[train output] and the test output as multiples of a, over keep_prob,
     with the gap shaded and the current keep_prob marked."""
     q = np.asarray(keep_probs, dtype=float)
@@ -67,12 +83,12 @@ def mismatch_figure(keep_probs, expected_train, test, keep_prob: float, *, heigh
     fig.update_yaxes(range=[0, 1.12])
     fig = style(fig, "Forgot to scale: the gap grows as keep_prob falls", "keep_prob", "multiple of the activation a",
                 height=height)
-    fig.update_layout(margin={"t": 95}, legend={"y": 1.02, "x": 0.0, "xanchor": "left"})
+    _legend_below(fig)
     return fig
 
 
 def next_layer_figure(train_mean, train_std_error, expected_train, test_mean, *, scheme: str,
-                      height: int = 360) -> go.Figure:
+                      height: int = 440) -> go.Figure:
     """Mean pre-activation of each next-layer unit over the batch: train (with ±2 standard errors) and test."""
     train_mean = np.asarray(train_mean, dtype=float)
     units = [f"unit {k}" for k in range(train_mean.size)]
@@ -93,5 +109,5 @@ def next_layer_figure(train_mean, train_std_error, expected_train, test_mean, *,
     fig.update_layout(barmode="group", scattermode="group", bargap=0.3)
     fig = style(fig, f"What the next layer receives ({scheme})", "next-layer unit", "mean pre-activation z",
                 height=height)
-    fig.update_layout(margin={"t": 95}, legend={"y": 1.02, "x": 0.0, "xanchor": "left"})
+    _legend_below(fig)
     return fig
