@@ -1,0 +1,127 @@
+"""ui/figures/conv.py: the builders return the panels, traces, titles and numbers the page relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from core.conv import FILTER_NAMES, FILTER_SHORT_NAMES, feature_maps, generated_scene, neighbour_correlation
+from ui.figures.conv import (
+    KIND_LABELS,
+    correlation_figure,
+    information_figure,
+    input_figure,
+    map_grid,
+    mask_grid,
+)
+from ui.theme import DROPPED
+
+
+def _maps():
+    return feature_maps(generated_scene(20, 1)[None])[0]  # (8, 20, 20)
+
+
+def _title(fig: go.Figure) -> str:
+    return fig.layout.title.text
+
+
+def test_input_figure():
+    image = generated_scene(24, 0)
+    fig = input_figure(image, "Input picture")
+    assert "Input picture" in _title(fig)
+    assert len(fig.data) == 1 and np.array_equal(np.asarray(fig.data[0].z), image)
+    assert fig.layout.yaxis.range == (23.5, -0.5)  # row 0 on top, exactly the pixels
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    with pytest.raises(ValueError):
+        input_figure(np.zeros((2, 3, 4)), "x")
+
+
+def test_map_grid_without_mask_has_one_panel_per_channel():
+    maps = _maps()
+    fig = map_grid(maps, FILTER_NAMES, "Feature maps")
+    assert "Feature maps" in _title(fig)
+    assert len(fig.data) == len(FILTER_NAMES)
+    assert [a.text for a in fig.layout.annotations] == list(FILTER_NAMES)
+    for c, trace in enumerate(fig.data):
+        assert np.array_equal(np.asarray(trace.z), maps[c])
+        assert trace.xaxis == ("x" if c == 0 else f"x{c + 1}")
+    # One shared, symmetric colour scale with its bar.
+    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax == -np.abs(maps).max()
+    assert fig.layout.coloraxis.showscale is not False
+
+
+def test_map_grid_with_element_mask_leaves_holes_drawn_grey():
+    maps = _maps()
+    kept = np.random.default_rng(0).random(maps.shape) < 0.5
+    fig = map_grid(maps, FILTER_SHORT_NAMES, "After dropout", kept=kept, colorbar=False)
+    values, holes = fig.data[0::2], fig.data[1::2]
+    assert len(values) == len(holes) == len(FILTER_SHORT_NAMES)
+    for c in range(len(FILTER_SHORT_NAMES)):
+        z = np.asarray(values[c].z, dtype=float)
+        hole = np.asarray(holes[c].z, dtype=float)
+        assert np.array_equal(np.isnan(z), ~kept[c])  # dropped pixels are empty in the value layer
+        assert np.array_equal(np.isnan(hole), kept[c])  # and filled in the grey layer
+        assert np.allclose(z[kept[c]], maps[c][kept[c]])
+        assert holes[c].colorscale[0][1] == DROPPED
+    assert fig.layout.coloraxis.showscale is False
+
+
+def test_map_grid_with_channel_mask_drops_whole_maps():
+    maps = _maps()
+    channel = np.array([True, False] * 4)
+    fig = map_grid(maps, FILTER_NAMES, "After spatial dropout", kept=channel[:, None, None])
+    values = fig.data[0::2]
+    for c, keep in enumerate(channel):
+        z = np.asarray(values[c].z, dtype=float)
+        assert np.all(np.isnan(z)) != keep
+
+
+def test_mask_grid_accepts_pixel_and_channel_masks():
+    pixel = np.random.default_rng(1).random((8, 6, 6)) < 0.5
+    fig = mask_grid(pixel, FILTER_NAMES, "Mask")
+    assert "Mask" in _title(fig) and len(fig.data) == 8
+    assert np.array_equal(np.asarray(fig.data[3].z), pixel[3].astype(int))
+    assert list(fig.layout.coloraxis.colorbar.ticktext) == ["dropped", "kept"]
+    per_map = mask_grid(np.array([True, False, True, True, False, False, True, False]), FILTER_NAMES, "Maps")
+    assert np.all(np.asarray(per_map.data[1].z) == 0) and np.all(np.asarray(per_map.data[0].z) == 1)
+    with pytest.raises(ValueError):
+        mask_grid(pixel, FILTER_NAMES[:3], "wrong names")
+
+
+def test_correlation_figure_shows_the_numbers_of_a_known_map():
+    rows, cols = np.indices((10, 10))
+    board = np.where((rows + cols) % 2 == 0, 1.0, -1.0)
+    constant = np.ones((10, 10))
+    maps = np.stack([board, constant])[None]  # (1, 2, 10, 10): the second never varies
+    correlation = neighbour_correlation(maps, 4)
+    fig = correlation_figure(np.arange(5), correlation, ["checkerboard", "constant"],
+                             input_correlation=correlation[0])
+    names = [trace.name for trace in fig.data]
+    assert names == ["checkerboard", "input picture"]  # the all-NaN channel is left out, not drawn as NaN
+    assert np.allclose(np.asarray(fig.data[0].y, dtype=float), [1, -1, 1, -1, 1])
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text and _title(fig)
+    assert fig.layout.showlegend is not False
+    with pytest.raises(ValueError):
+        correlation_figure(np.arange(3), correlation, ["a", "b"])
+
+
+@pytest.mark.parametrize("keep_prob", [0.0, 0.35, 1.0])
+def test_information_figure_marks_the_current_keep_prob(keep_prob):
+    grid = np.linspace(0, 1, 21)
+    information = {"element": np.sqrt(grid), "channel": grid.copy(), "dropblock": grid**0.7}
+    fig = information_figure(grid, information, keep_prob, block_size=3)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert lines[0].name.startswith("kept pixels only")
+    assert {t.name for t in lines[1:]} == {KIND_LABELS["element"], KIND_LABELS["channel"],
+                                           f"{KIND_LABELS['dropblock']} (3×3 blocks)"}
+    assert len(markers) == 3
+    for marker, kind in zip(markers, information, strict=True):
+        assert marker.x[0] == keep_prob
+        assert marker.y[0] == pytest.approx(np.interp(keep_prob, grid, information[kind]))
+        assert np.isfinite(marker.y[0])
+    assert any(shape.x0 == keep_prob for shape in fig.layout.shapes)  # the vertical line
+    assert fig.layout.xaxis.title.text == "keep_prob" and fig.layout.yaxis.title.text and _title(fig)
+    with pytest.raises(ValueError):
+        information_figure(grid, {"element": grid[:5]}, keep_prob)
