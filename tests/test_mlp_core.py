@@ -204,7 +204,7 @@ def test_standard_dropout_equals_inverted_after_rescaling_the_weights(toy):
 
 
 def test_mc_with_keep_prob_one_is_exactly_weight_scaling(toy):
-    X_train, X_test, y_train, y_test = toy
+    X_train, X_test, y_train, _ = toy
     result = train(X_train, y_train, keep_prob=1.0, **TINY)
     np.testing.assert_allclose(predict_proba(result, X_test, method="mc", n_samples=3, rng=0),
                                predict_proba(result, X_test), rtol=1e-6)

@@ -124,7 +124,7 @@ def sparsity_figure(zero_fraction: dict[str, Sequence[float]], *, height: int = 
                              hovertemplate="%{x}<br>%{y:.1f}% of units at 0<extra></extra>"))
     fig.update_yaxes(range=[0, 105])
     fig.update_layout(barmode="group")
-    return style(fig, "Share of hidden units that are off (ReLU output 0)", None, "units at 0 (%)", height=height)
+    return style(fig, "Share of hidden units that are off (ReLU output 0)", "layer", "units at 0 (%)", height=height)
 
 
 def unit_activity_figure(mean_activation: dict[str, np.ndarray], *, height: int = 360) -> go.Figure:
