@@ -38,15 +38,19 @@ __all__ = [
     "ForwardCache",
     "GradCheck",
     "Gradients",
+    "LessonCase",
     "Params",
     "backward",
     "backward_new_mask",
     "backward_scaled_twice",
     "backward_without_scale",
+    "check_every_variant",
     "forward",
     "gradient_check",
     "gradient_difference",
     "head_loss",
+    "hidden_layer_table",
+    "lesson_case",
     "loss_with_mask",
     "make_problem",
 ]
@@ -223,13 +227,19 @@ def backward_scaled_twice(cache: ForwardCache) -> Gradients:
     return _backward(cache, lambda dh: dropout_backward(dh, cache.dropout) * cache.dropout.scale)
 
 
-def backward_new_mask(cache: ForwardCache, rng=None) -> Gradients:
-    """BUG: a fresh mask drawn in backward instead of the forward pass's one."""
-    fresh = bernoulli_mask(cache.a.shape, cache.dropout.keep_prob, rng)
+def backward_new_mask(cache: ForwardCache, rng=None, *, fresh_mask=None) -> Gradients:
+    """BUG: a fresh mask (drawn from rng, or the given fresh_mask) used in backward instead of the forward's."""
+    fresh = bernoulli_mask(cache.a.shape, cache.dropout.keep_prob, rng) if fresh_mask is None else fresh_mask
     return _backward(cache, lambda dh: dh * fresh * cache.dropout.scale)
 
 
 # --- gradient checks ---------------------------------------------------------------------------
+
+
+def _lean_loss(params: Params, x: np.ndarray, y: np.ndarray, scaled_mask: np.ndarray) -> float:
+    """forward's loss without argument checks or cache (the numerical check calls it ~100 times)."""
+    a = np.maximum(x @ params.W1 + params.b1, 0.0)
+    return _softmax_loss((a * scaled_mask) @ params.W2 + params.b2, y)[0]
 
 
 def loss_with_mask(params: Params, x, y, keep_prob: float, mask) -> float:
@@ -277,6 +287,13 @@ class GradCheck:
     numerical: dict[str, np.ndarray]
     errors: dict[str, float]  # gradient_difference per name
     entry_errors: dict[str, float]  # core.gradcheck.relative_error (worst single entry) per name
+    forward_mask: np.ndarray  # (N, H) the mask of the forward pass
+    backward_mask: np.ndarray  # (N, H) the mask the backward used (a fresh one for "new_mask")
+
+    @property
+    def same_mask_in_backward(self) -> bool:
+        """True when the backward's mask equals the forward's (a "new" mask can repeat it by chance)."""
+        return bool(np.array_equal(self.forward_mask, self.backward_mask))
 
     @property
     def max_error(self) -> float:
@@ -285,13 +302,15 @@ class GradCheck:
 
 
 def gradient_check(params: Params, x, y, keep_prob: float, mask, *, variant: str = "correct",
-                   rng=None, h: float = 1e-5) -> GradCheck:
+                   rng=None, h: float = 1e-5, frozen_numerical: dict[str, np.ndarray] | None = None) -> GradCheck:
     """Compare a backward variant (see VARIANTS) with centred differences, mask frozen.
 
     mask: boolean (N, H), the forward pass's mask. rng: the randomness of the buggy variants
     ("new_mask": the backward's fresh mask; "redrawn": the masks drawn at every loss evaluation).
     The correct variant agrees to about 1e-9 or better in float64; at keep_prob 0 and 1 there is no
     randomness and no scale to forget, so every variant agrees (the bugs are invisible there).
+    frozen_numerical: the numerical gradients of an earlier check of the same problem and mask,
+    reused (they do not depend on the backward variant) unless the variant is "redrawn".
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
@@ -299,35 +318,111 @@ def gradient_check(params: Params, x, y, keep_prob: float, mask, *, variant: str
     x, y = _check_inputs(params, x, y)
     rng = make_rng(rng)
     _, cache = forward(params, x, y, keep_prob, mask=mask)
+    backward_mask = cache.dropout.mask
     if variant == "no_scale":
         grads = backward_without_scale(cache)
     elif variant == "scaled_twice":
         grads = backward_scaled_twice(cache)
     elif variant == "new_mask":
-        grads = backward_new_mask(cache, rng)
+        backward_mask = bernoulli_mask(cache.a.shape, keep_prob, rng)
+        grads = backward_new_mask(cache, fresh_mask=backward_mask)
     else:
         grads = backward(cache)
     analytic = {name: getattr(grads, name) for name in PARAM_NAMES} | {"a": grads.da}
 
-    if variant == "redrawn":  # every evaluation of the loss draws its own mask
-        def loss_of(params_):
-            return forward(params_, x, y, keep_prob, rng=rng)[0]
+    scale = cache.dropout.scale
+    frozen = mask * scale  # (N, H) float: the forward pass's scaled mask, fixed for every evaluation
 
-        def loss_of_a(a):
-            fresh = bernoulli_mask(a.shape, keep_prob, rng)
-            return head_loss(a, params, y, keep_prob, fresh)
+    def scaled_mask():
+        """The scaled mask of one loss evaluation: frozen, or (the bug) freshly drawn every time."""
+        return bernoulli_mask(frozen.shape, keep_prob, rng) * scale if variant == "redrawn" else frozen
+
+    def loss_of(params_):
+        return _lean_loss(params_, x, y, scaled_mask())
+
+    def loss_of_a(a):
+        return _softmax_loss((a * scaled_mask()) @ params.W2 + params.b2, y)[0]
+
+    if frozen_numerical is not None and variant != "redrawn":
+        numerical = dict(frozen_numerical)
     else:
-        def loss_of(params_):
-            return loss_with_mask(params_, x, y, keep_prob, mask)
-
-        def loss_of_a(a):
-            return head_loss(a, params, y, keep_prob, mask)
-
-    numerical = {
-        name: numerical_gradient(lambda v, name=name: loss_of(params.replace(name, v)), getattr(params, name), 1.0, h)
-        for name in PARAM_NAMES
-    }
-    numerical["a"] = numerical_gradient(loss_of_a, cache.a, 1.0, h)
+        numerical = {
+            name: numerical_gradient(lambda v, name=name: loss_of(params.replace(name, v)), getattr(params, name),
+                                     1.0, h)
+            for name in PARAM_NAMES
+        }
+        numerical["a"] = numerical_gradient(loss_of_a, cache.a, 1.0, h)
     errors = {name: gradient_difference(analytic[name], numerical[name]) for name in analytic}
     entry_errors = {name: relative_error(analytic[name], numerical[name]) for name in analytic}
-    return GradCheck(variant, analytic, numerical, errors, entry_errors)
+    return GradCheck(variant, analytic, numerical, errors, entry_errors, cache.dropout.mask, backward_mask)
+
+
+# --- the lesson's case -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonCase:
+    """One reproducible forward and backward pass of the lesson's net, from a seed and keep_prob."""
+
+    params: Params
+    x: np.ndarray  # (N, D)
+    y: np.ndarray  # (N,)
+    keep_prob: float
+    loss: float
+    cache: ForwardCache
+    grads: Gradients
+    bug_seed: int  # seeds the randomness of the buggy variants (fresh masks)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """(N, H) bool, the forward pass's mask."""
+        return self.cache.dropout.mask
+
+    @property
+    def dropped_everywhere(self) -> np.ndarray:
+        """(H,) bool: units dropped in every example, whose incoming and outgoing weights get zero gradient."""
+        return ~self.mask.any(axis=0)
+
+
+def lesson_case(seed, keep_prob: float, n_examples: int = 1, sizes=(4, 6, 3)) -> LessonCase:
+    """The net, minibatch and mask that a seed and keep_prob fix (independent streams: moving keep_prob
+    redraws the mask but keeps the net and the inputs)."""
+    keep_prob = check_keep_prob(keep_prob)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    problem_seq, mask_seq, bug_seq = np.random.SeedSequence(int(seed)).spawn(3)
+    params, x, y = make_problem(np.random.default_rng(problem_seq), sizes, n_examples)
+    loss, cache = forward(params, x, y, keep_prob, rng=np.random.default_rng(mask_seq))
+    return LessonCase(params, x, y, keep_prob, loss, cache, backward(cache), int(bug_seq.generate_state(1)[0]))
+
+
+def check_every_variant(case: LessonCase) -> dict[str, GradCheck]:
+    """gradient_check of every variant of VARIANTS on the lesson's case (frozen numerical gradients computed once)."""
+    if not isinstance(case, LessonCase):
+        raise TypeError(f"case must be a LessonCase, got {type(case).__name__}")
+    checks: dict[str, GradCheck] = {}
+    for variant in VARIANTS:
+        frozen = checks["correct"].numerical if "correct" in checks else None
+        checks[variant] = gradient_check(case.params, case.x, case.y, case.keep_prob, case.mask, variant=variant,
+                                         rng=case.bug_seed, frozen_numerical=frozen)
+    return checks
+
+
+def hidden_layer_table(case: LessonCase, example: int = 0) -> dict[str, np.ndarray]:
+    """The dropout backward of one example, unit by unit: columns "unit", "dA (from layer 2)", "mask",
+    "mask / keep_prob", "dA · mask / keep_prob" (each (H,)). The last is what backward passes on."""
+    if not isinstance(case, LessonCase):
+        raise TypeError(f"case must be a LessonCase, got {type(case).__name__}")
+    if isinstance(example, (bool, np.bool_)) or not isinstance(example, numbers.Integral):
+        raise TypeError(f"example must be an integer, got {example!r}")
+    if not 0 <= example < case.x.shape[0]:
+        raise ValueError(f"example must be between 0 and {case.x.shape[0] - 1}, got {example}")
+    mask = case.mask[example]
+    scaled = mask * case.cache.dropout.scale
+    return {
+        "unit": np.arange(mask.size),
+        "dA (from layer 2)": case.grads.dh[example],
+        "mask": mask.astype(int),
+        "mask / keep_prob": scaled,
+        "dA · mask / keep_prob": case.grads.da[example] + 0.0,  # + 0.0 turns -0.0 into 0.0
+    }
