@@ -142,15 +142,17 @@ with row[1]:
                                    int(n_samples), inverted),
         width="stretch", key="expected_layer",
     )
+    agree = keep_prob > 0 or not inverted
     st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} masks: "
-               "each training mean lands on its unit's test-time output."
+               + ("each training mean lands on its unit's test-time output." if agree else
+                  "at keep_prob 0 every training output is 0, while inverted dropout's test pass uses a unchanged.")
                + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled a: "
                                       "multiplying by keep_prob at test time is what makes the two phases agree."))
 
 if inverted:
-    notice = ("inverted dropout's training mean equals x, the test-time output, at every keep_prob: that is why "
-              "the division by keep_prob is there. The price is variance, x²(1 − keep_prob)/keep_prob, which "
-              "explodes as keep_prob falls.")
+    notice = ("inverted dropout's training mean equals x, the test-time output, at every keep_prob above 0: "
+              "that is why the division by keep_prob is there. The price is variance, "
+              "x²(1 − keep_prob)/keep_prob, which explodes as keep_prob falls.")
 else:
     notice = ("standard dropout's training mean is keep_prob × x, not x. Test time fixes that by multiplying by "
               "keep_prob, so both phases again agree on average. Switch to inverted: same agreement, with the "

@@ -71,7 +71,7 @@ def running_mean_figure(counts, means, band_low, band_high, expected: float, tes
         fig.add_trace(go.Scatter(x=ends, y=[expected, expected], mode="lines", hoverinfo="skip",
                                  name=f"E[out] = test-time output = {expected:.3g}",
                                  line={"color": REFERENCE, "dash": "dash", "width": 2}))
-    else:  # cannot happen with the two correct variants; kept so a wrong pairing is visible
+    else:  # inverted dropout at keep_prob 0: training outputs only 0, test time passes x on
         fig.add_trace(go.Scatter(x=ends, y=[expected, expected], mode="lines", hoverinfo="skip",
                                  name=f"E[out] = {expected:.3g}", line={"color": REFERENCE, "dash": "dash"}))
         fig.add_trace(go.Scatter(x=ends, y=[test_output, test_output], mode="lines", hoverinfo="skip",
