@@ -1,9 +1,221 @@
-"""Lesson 4, Backprop and gradients (being written)."""
+"""Lesson 4, Backprop and gradients: the backward pass through dropout, checked numerically, with common bugs."""
 
+import pandas as pd
 import streamlit as st
 
-from ui.state import lesson_settings
+from core.two_layer import PARAM_NAMES, VARIANTS
+from ui.cached import backprop as cached
+from ui.figures import backprop as figures
+from ui.state import check_query_param, lesson_settings, parse_choice
+
+EXAMPLES_KEY = "bp_examples"
+VARIANT_KEY = "bp_variant"
+VARIANT_OPTIONS = list(VARIANTS)
+EXAMPLE_LABELS = {1: "1 example", 4: "4 examples"}
 
 settings = lesson_settings()
+keep_prob = settings.keep_prob
+
 st.title("Backprop and gradients")
-st.write("This lesson is being written.")
+st.markdown(
+    """
+A small network, 4 inputs → 6 hidden ReLU units → 3 classes, with inverted dropout on the hidden
+layer. The forward pass draws a mask `m`; the backward pass must send the gradient back through
+**the same scaled mask**, `m / keep_prob`, because that is exactly the factor the forward pass
+multiplied by. No separate rule is needed: it is the chain rule.
+"""
+)
+columns = st.columns(2)
+with columns[0]:
+    st.markdown("**Forward** (one minibatch)")
+    st.latex(
+        r"\begin{aligned} z_1 &= x W_1 + b_1, \quad a = \mathrm{ReLU}(z_1) \\"
+        r" h &= \frac{a \odot m}{\mathrm{keep\_prob}} \\"
+        r" s &= h W_2 + b_2, \quad L = \mathrm{CE}(\mathrm{softmax}(s), y) \end{aligned}"
+    )
+with columns[1]:
+    st.markdown("**Backward**")
+    st.latex(
+        r"\begin{aligned} dW_2 &= h^\top ds, \quad dh = ds\, W_2^\top \\"
+        r" da &= dh \odot \frac{m}{\mathrm{keep\_prob}} \quad\text{(the same scaled mask)} \\"
+        r" dz_1 &= da \odot \mathbb{1}[z_1 > 0], \quad dW_1 = x^\top dz_1 \end{aligned}"
+    )
+st.markdown("**The chain rule, in two steps.** Write dropout as $c = a \\odot m$ followed by "
+            "$h = c / \\mathrm{keep\\_prob}$:")
+st.latex(
+    r"\frac{\partial L}{\partial c} = \frac{\partial L}{\partial h}\cdot\frac{1}{\mathrm{keep\_prob}}, \qquad"
+    r"\frac{\partial L}{\partial a} = \frac{\partial L}{\partial c}\odot m"
+    r"= dh \odot \frac{m}{\mathrm{keep\_prob}}"
+)
+st.caption(
+    "A constant factor passes straight through a derivative, g(z) = c·f(z) ⇒ g′(z) = c·f′(z): the division by "
+    "keep_prob in backward is not an extra rule, it is the derivative of the division in forward. With "
+    "keep_prob = 0.5 the mask holds 0s and 2s after scaling, and backward multiplies dh by exactly those 0s and 2s."
+)
+
+check_query_param(EXAMPLES_KEY, parse_choice([str(n) for n in cached.EXAMPLE_OPTIONS]),
+                  " or ".join(str(n) for n in cached.EXAMPLE_OPTIONS))
+n_examples = st.radio(
+    "minibatch", cached.EXAMPLE_OPTIONS, format_func=EXAMPLE_LABELS.get, horizontal=True, key=EXAMPLES_KEY,
+    bind="query-params",
+    help="Each example draws its own mask. With one example every dropped unit's weights get exactly zero "
+         "gradient; with several, only units dropped in every example do.",
+)
+n_examples = int(n_examples)
+case = cached.case(keep_prob, settings.seed, n_examples)
+checks = cached.checks(keep_prob, settings.seed, n_examples)
+n_hidden = case.mask.shape[1]
+dropped = case.dropped_everywhere
+n_dropped = int(dropped.sum())
+
+if keep_prob == 0.0:
+    st.warning(
+        "**keep_prob = 0: every hidden unit is dropped.** The hidden layer sends only zeros forward, so the scores "
+        "are just b₂ and every gradient into W₁, b₁ and W₂ is exactly zero: nothing below the output bias can "
+        "learn. (1 / keep_prob is undefined; with nothing kept there is nothing to scale, and the core uses 0.)",
+        icon=":material/block:",
+    )
+elif keep_prob == 1.0:
+    st.info(
+        "**keep_prob = 1: nothing is dropped**, the scaled mask is all ones and backward is plain backprop. "
+        "Every bug below is invisible here (no mask to get wrong, no factor to forget): move keep_prob below 1 "
+        "to see them fail.",
+        icon=":material/check_circle:",
+    )
+
+st.subheader("1 · Gradients flowing back through the mask")
+columns = st.columns([3, 2])
+with columns[0]:
+    title = ("Gradient of every weight (one example)" if n_examples == 1
+             else f"Gradient of every weight (summed over {n_examples} examples)")
+    st.plotly_chart(
+        figures.gradient_network(case.x[0], case.cache.a[0], case.cache.probs[0], ~dropped, case.grads.W1,
+                                 case.grads.W2, title=title),
+        width="stretch", key="bp_network",
+    )
+    st.caption(
+        "Edge width is the size of the weight's gradient; a dotted grey edge has a gradient of exactly 0. "
+        + ("A dropped unit (hollow) outputs 0, so its outgoing weights get no gradient, and it passes no gradient "
+           "back, so its incoming weights get none either. Hover a unit for its value."
+           if n_examples == 1 else
+           "Hollow units are dropped in **every** example of the batch; a unit kept in at least one example still "
+           "gets a gradient from that example.")
+    )
+with columns[1]:
+    table = pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)).set_index("unit")
+    st.markdown("**The hidden layer's backward, unit by unit**" + (" (example 0)" if n_examples > 1 else ""))
+    st.dataframe(
+        table.style.format("{:.4f}").format("{:.0f}", subset=["mask"]).format("{:.3g}", subset=["mask / keep_prob"]),
+        width="stretch", key="bp_hidden_table",
+    )
+    if 0 < keep_prob < 1:
+        st.caption(
+            f"dA is what layer 2 sends back (∂L/∂h). Backward multiplies it by the forward pass's scaled mask, "
+            f"mask / keep_prob = 0 or {1 / keep_prob:.3g}: the same numbers forward used, not a binary mask. "
+            "Dropped units pass back exactly 0, whatever dA was."
+        )
+    else:
+        st.caption("dA is what layer 2 sends back (∂L/∂h); backward multiplies it by mask / keep_prob.")
+
+st.subheader("2 · A live gradient check")
+st.markdown(
+    "Perturb each weight by ±h (h = 10⁻⁵), recompute the loss **with the mask frozen**, and compare the slope "
+    "(L(w + h) − L(w − h)) / 2h with what backward computed. The relative difference "
+    r"$\lVert g_\text{backward} - g_\text{numerical}\rVert / (\lVert g_\text{backward}\rVert + "
+    r"\lVert g_\text{numerical}\rVert)$ is about 10⁻⁹ or smaller in float64 when backward is right; "
+    "above 10⁻⁷ something is wrong."
+)
+check_query_param(VARIANT_KEY, parse_choice(VARIANT_OPTIONS), "one of " + ", ".join(VARIANT_OPTIONS))
+columns = st.columns([2, 3])
+with columns[0]:
+    variant = st.radio("backward to check", VARIANT_OPTIONS, format_func=VARIANTS.get, key=VARIANT_KEY,
+                       bind="query-params",
+                       help="The correct backward and three bugs learners often write, plus one mistake in the "
+                            "check itself.")
+    check = checks[variant]
+    worst = max(check.errors, key=check.errors.get)
+    passed = check.max_error < figures.THRESHOLD
+    st.metric("relative difference (worst gradient)", f"{check.max_error:.2e}",
+              help=f"The worst of dW1, db1, dW2, db2 and da; here d{worst}.")
+    if passed and variant == "correct":
+        st.success("Passes: backward agrees with the numerical gradient.", icon=":material/check_circle:")
+    elif passed:
+        if keep_prob in (0.0, 1.0):
+            reason = "at keep_prob 0 or 1 there is no randomness and no factor to get wrong"
+        elif not case.mask.any():
+            reason = "this mask dropped every hidden unit, so every gradient below layer 2 is zero either way"
+        elif variant == "new_mask" and check.same_mask_in_backward:
+            reason = "the new mask happens to equal the forward one (try another seed)"
+        else:
+            reason = "the bug has no effect on this draw"
+        st.warning(f"Passes here by luck: {reason}. The bug is still a bug.", icon=":material/warning:")
+    else:
+        st.error("Fails: backward does not compute the derivative of the forward pass.", icon=":material/error:")
+    errors = pd.DataFrame({
+        "gradient": [f"d{name}" for name in (*PARAM_NAMES, "a")],
+        "relative difference": [check.errors[name] for name in (*PARAM_NAMES, "a")],
+    }).set_index("gradient")
+    st.dataframe(errors.style.format("{:.2e}"), width="stretch", key="bp_errors_table")
+with columns[1]:
+    st.plotly_chart(
+        figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {variant}"),
+        width="stretch", key="bp_check_scatter",
+    )
+explanations = {
+    "correct": "Every point sits on the diagonal: the backward pass is the derivative of the forward pass.",
+    "no_scale": "dW₂ and db₂ are still right (they are above the dropout layer), but every gradient below it is "
+                "keep_prob times too small: a relative difference of (1 − keep_prob) / (1 + keep_prob).",
+    "new_mask": "The gradient flows back through units the forward pass dropped and skips units it kept: the "
+                "gradients below the dropout layer are for a different network than the one that made the loss.",
+    "scaled_twice": "Dividing by keep_prob once more makes every gradient below the dropout layer 1 / keep_prob "
+                    "times too big: the same relative difference as forgetting the factor.",
+    "redrawn": "Here backward is right, but the check is broken: every loss evaluation draws a new mask, so "
+               "L(w + h) and L(w − h) come from different networks and their difference divided by 2h is noise of "
+               "size 1/h. Freeze the mask (or reseed the generator before every evaluation) when checking dropout.",
+}
+st.caption(explanations[variant])
+st.plotly_chart(
+    figures.variant_errors([VARIANTS[v] for v in VARIANT_OPTIONS], [checks[v].max_error for v in VARIANT_OPTIONS],
+                           selected=VARIANT_OPTIONS.index(variant)),
+    width="stretch", key="bp_variant_errors",
+)
+
+st.subheader("3 · Which weights receive no update this step")
+if n_dropped:
+    names = ", ".join(f"h{unit}" for unit in range(n_hidden) if dropped[unit])
+    st.markdown(
+        f"Dropped{' in every example' if n_examples > 1 else ''}: **{names}** ({n_dropped} of {n_hidden}). "
+        "Their column of dW₁ (the weights into them) and their row of dW₂ (the weights out of them) are exactly "
+        "zero, so gradient descent leaves those weights where they are this step. The next step draws a new "
+        "mask, and other weights rest."
+    )
+else:
+    st.markdown(
+        f"No hidden unit is dropped{' in every example' if n_examples > 1 else ''} this step, so every weight "
+        "gets a gradient." + (" With 4 examples a unit must be dropped four times to rest; try 1 example."
+                              if n_examples > 1 and keep_prob < 1 else "")
+    )
+columns = st.columns(2)
+with columns[0]:
+    st.plotly_chart(
+        figures.weight_gradient_heatmap(case.grads.W1, title="dW₁: into the hidden units", x_title="hidden unit",
+                                        y_title="input", x_labels=figures.unit_labels("h", dropped),
+                                        y_labels=[f"x{i}" for i in range(case.x.shape[1])]),
+        width="stretch", key="bp_dW1",
+    )
+with columns[1]:
+    st.plotly_chart(
+        figures.weight_gradient_heatmap(case.grads.W2, title="dW₂: out of the hidden units", x_title="class",
+                                        y_title="hidden unit", y_labels=figures.unit_labels("h", dropped),
+                                        x_labels=[f"class {k}" for k in range(case.grads.W2.shape[1])]),
+        width="stretch", key="bp_dW2",
+    )
+
+st.success(
+    "**What to notice:** backward multiplies by the very mask / keep_prob that forward used (0s and "
+    "1/keep_prob's, not a binary mask and not a new one), and the gradient check confirms it to about 10⁻⁹. "
+    "Leave the factor out, apply it twice or draw a new mask, and the check fails by a wide margin; redraw the "
+    "mask inside the check and even a correct backward looks wrong. Dropped units' weights get exactly zero "
+    "gradient in that step.",
+    icon=":material/lightbulb:",
+)

@@ -1,0 +1,103 @@
+"""Figures for the lesson "Backprop and gradients": gradients drawn on the network, analytic against
+numerical gradients, the error of every backward variant, and the weight gradients as heatmaps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures.common import heatmap, network
+from ui.theme import NO_SCALING, PALETTE, REFERENCE, SEQUENCE, style
+
+THRESHOLD = 1e-7  # a relative difference below this means the backward is right
+FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)
+
+
+def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 420) -> go.Figure:
+    """The 4-6-3 net with edge widths = |gradient| (zero-gradient edges dotted grey) and dropped units hollow.
+
+    x (D,), a (H,), probs (C,): one example's input, hidden activation and output probabilities (hover);
+    kept (H,) bool; dW1 (D, H), dW2 (H, C).
+    """
+    dW1 = np.asarray(dW1, dtype=float) + 0.0  # + 0.0: -0.0 is drawn as an exact zero too
+    dW2 = np.asarray(dW2, dtype=float) + 0.0
+    return network(
+        (dW1.shape[0], dW1.shape[1], dW2.shape[1]), title,
+        kept=[None, np.asarray(kept, dtype=bool), None],
+        edge_values=[dW1, dW2],
+        layer_names=["input x", "hidden (ReLU + dropout)", "output (softmax)"],
+        node_values=[np.asarray(x, dtype=float), np.asarray(a, dtype=float), np.asarray(probs, dtype=float)],
+        edge_title="gradient",
+        height=height,
+    )
+
+
+def check_scatter(analytic: Mapping[str, np.ndarray], numerical: Mapping[str, np.ndarray], *, title: str,
+                  names: Sequence[str] = ("W1", "b1", "W2", "b2"), height: int = 420) -> go.Figure:
+    """Every gradient entry as a point (analytic, numerical); a correct backward puts them all on the diagonal."""
+    fig = go.Figure()
+    values = [np.asarray(analytic[n], dtype=float).ravel() for n in names]
+    values += [np.asarray(numerical[n], dtype=float).ravel() for n in names]
+    finite = np.concatenate(values) if values else np.zeros(1)
+    finite = finite[np.isfinite(finite)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    pad = 0.08 * (high - low) or 0.1
+    fig.add_trace(go.Scatter(x=[low - pad, high + pad], y=[low - pad, high + pad], mode="lines",
+                             name="numerical = analytic", line={"color": REFERENCE, "dash": "dash", "width": 1.5}))
+    for i, name in enumerate(names):
+        fig.add_trace(go.Scatter(
+            x=np.asarray(analytic[name], dtype=float).ravel(), y=np.asarray(numerical[name], dtype=float).ravel(),
+            mode="markers", name=f"d{name}", marker={"size": 9, "color": SEQUENCE[i % len(SEQUENCE)], "opacity": 0.85,
+                                                    "line": {"color": "white", "width": 0.5}},
+            hovertemplate=f"d{name}<br>analytic %{{x:.3g}}<br>numerical %{{y:.3g}}<extra></extra>",
+        ))
+    fig = style(fig, title, "analytic gradient (backward)", "numerical gradient (centred differences)",
+                height=height)
+    fig.update_layout(margin={"t": 50, "b": 40},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"})
+    return fig
+
+
+def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: int | None = None,
+                   height: int = 340) -> go.Figure:
+    """Horizontal bars of the relative difference of each backward variant on a log axis, with the 1e-7 line."""
+    errors = np.maximum(np.asarray(errors, dtype=float), FLOOR)
+    colours = [PALETTE["green"] if e < THRESHOLD else NO_SCALING for e in errors]
+    outline = [REFERENCE if i == selected else "rgba(0,0,0,0)" for i in range(len(errors))]
+    fig = go.Figure(go.Bar(
+        x=errors, y=list(labels), orientation="h", name="relative difference",
+        marker={"color": colours, "line": {"color": outline, "width": 3}},
+        text=[f"{e:.1e}" for e in errors], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>relative difference %{x:.2e}<extra></extra>",
+    ))
+    fig.add_vline(x=THRESHOLD, line={"color": REFERENCE, "dash": "dash", "width": 2})
+    fig.add_annotation(x=np.log10(THRESHOLD), y=1.0, yref="paper", text="1e-7: pass below", showarrow=False,
+                       xanchor="left", yanchor="bottom", font={"size": 12})
+    fig.update_xaxes(type="log", range=[-13, 1.3], exponentformat="power")
+    fig.update_yaxes(autorange="reversed")
+    fig.add_trace(go.Bar(x=[None], y=[None], name="passes (< 1e-7)", marker={"color": PALETTE["green"]}))
+    fig.add_trace(go.Bar(x=[None], y=[None], name="fails", marker={"color": NO_SCALING}))
+    fig = style(fig, "Every backward variant against the numerical gradient", "relative difference (log scale)",
+                None, height=height)
+    fig.update_layout(margin={"l": 20, "t": 60, "b": 50}, showlegend=True)
+    fig.data[0].showlegend = False
+    return fig
+
+
+def weight_gradient_heatmap(grad, *, title: str, x_title: str, y_title: str, x_labels: Sequence[str],
+                            y_labels: Sequence[str], height: int = 330) -> go.Figure:
+    """A weight gradient (rows = from, columns = to) with numbers on the cells and named ticks."""
+    grad = np.asarray(grad, dtype=float) + 0.0
+    fig = heatmap(grad, title, x_title, y_title, colorbar_title="gradient", text_format=".3f", height=height)
+    fig.update_traces(xgap=2, ygap=2)
+    fig.update_xaxes(tickvals=list(range(grad.shape[1])), ticktext=list(x_labels), side="bottom")
+    fig.update_yaxes(tickvals=list(range(grad.shape[0])), ticktext=list(y_labels))
+    return fig
+
+
+def unit_labels(prefix: str, dropped) -> list[str]:
+    """Tick labels such as 'h0', 'h1 (dropped)' for a boolean array of dropped units."""
+    return [f"{prefix}{i} (dropped)" if d else f"{prefix}{i}" for i, d in enumerate(np.asarray(dropped, dtype=bool))]
+
