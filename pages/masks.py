@@ -5,7 +5,7 @@ import streamlit as st
 from core.lessons_masks import MAX_ITERATION
 from ui.cached import masks as cached
 from ui.figures import masks as figures
-from ui.state import check_query_param, lesson_settings, parse_int
+from ui.state import lesson_settings, parse_int
 
 ITERATION_KEY = "masks_iteration"
 
@@ -37,8 +37,14 @@ def _advance(passes: int) -> None:
     st.session_state[ITERATION_KEY] = min(int(st.session_state.get(ITERATION_KEY, 1)) + passes, MAX_ITERATION)
 
 
-check_query_param(ITERATION_KEY, lambda raw: parse_int(raw, 1, MAX_ITERATION),
-                  f"a whole number from 1 to {MAX_ITERATION}")
+def _parse_iteration(raw: str) -> int | None:
+    return parse_int(raw, 1, MAX_ITERATION)
+
+
+# Not check_query_param: Streamlit reads a link's "2.5" as pass 2 (not the default), so the warning is
+# written after the widget, naming the pass actually shown, into a slot above the controls.
+link_iteration = st.query_params.get_all(ITERATION_KEY)[:1]
+link_warning = st.empty()
 controls = st.columns([1.2, 1.0, 1.4, 3], vertical_alignment="bottom")
 with controls[2]:
     iteration = st.number_input(
@@ -46,6 +52,13 @@ with controls[2]:
         bind="query-params",
         help="Each forward pass draws a new mask. The mask is fixed by the seed and this number, so a link "
              "reproduces it.",
+    )
+if link_iteration and _parse_iteration(link_iteration[0]) is None:
+    shown = link_iteration[0] if len(link_iteration[0]) <= 40 else link_iteration[0][:40] + "…"
+    link_warning.warning(
+        f"The link's `{ITERATION_KEY}={shown}` is not valid (a whole number from 1 to {MAX_ITERATION}), "
+        f"so forward pass {int(iteration)} is shown instead.",
+        icon=":material/link_off:",
     )
 with controls[0]:
     st.button("Next iteration", key="masks_next", icon=":material/casino:", on_click=_advance, args=(1,),

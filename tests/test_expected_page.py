@@ -1,0 +1,95 @@
+"""AppTest of the lesson "Expected activations": clean at keep_prob 0, 0.5 and 1 in both variants,
+every control works and is read from the link, and bad link values give a visible warning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import lessons_masks as lm
+from tests.conftest import APP
+
+PAGE = "pages/expected.py"
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("variant", ["inverted", "standard"])
+@pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
+def test_page_runs_clean_and_shows_core_numbers(keep_prob, variant):
+    at = open_page(keep_prob=keep_prob, seed="3", expected_variant=variant)
+    assert at.title[0].value == "Expected activations"
+    assert at.radio(key="expected_variant").value == variant
+    experiment = lm.unit_experiment(1.5, float(keep_prob), 2_000, 3, inverted=variant == "inverted")
+    shown = metrics(at)
+    assert shown["E[out], formula"] == f"{experiment.expected:.4g}"
+    assert shown["mean of 2,000 masks"] == f"{experiment.mc_mean:.4g}"
+    assert shown["test-time output"] == f"{experiment.test_output:.4g}"
+    assert shown["Var[out], formula"] == f"{experiment.variance:.4g}"
+    assert shown["sample variance"] == f"{experiment.mc_variance:.4g}"
+    assert not any("nan" in value.lower() or value.startswith("-0") for value in shown.values())
+    specs = chart_specs(at)
+    assert len(specs) == 4
+    assert not any("nan" in spec["layout"]["title"]["text"].lower() for spec in specs)
+    if keep_prob == "0":
+        assert shown["kept value"] == "never kept"
+        assert any("every mask drops the unit" in w.value for w in at.warning)
+    elif keep_prob == "1":
+        assert any("no randomness" in i.value for i in at.info)
+        assert shown["sample variance"] == "0"
+    else:
+        assert not at.warning
+        assert shown["kept value"] == ("3" if variant == "inverted" else "1.5")
+
+
+def test_controls_change_the_experiment():
+    at = open_page(keep_prob="0.2")
+    at.slider(key="expected_x").set_value(-1.2).run()
+    at.radio(key="expected_variant").set_value("standard").run()
+    at.select_slider(key="expected_samples").set_value(20_000).run()
+    assert not at.exception
+    experiment = lm.unit_experiment(-1.2, 0.2, 20_000, 0, inverted=False)
+    shown = metrics(at)
+    assert shown["mean of 20,000 masks"] == f"{experiment.mc_mean:.4g}"
+    assert shown["E[out], formula"] == f"{-0.24:.4g}"
+    assert any("unscaled activation" in str(spec) for spec in chart_specs(at))
+
+
+def test_controls_read_from_the_link():
+    at = open_page(keep_prob="0.5", expected_x="-0.7", expected_variant="standard", expected_samples="500")
+    assert at.slider(key="expected_x").value == pytest.approx(-0.7)
+    assert at.radio(key="expected_variant").value == "standard"
+    assert at.select_slider(key="expected_samples").value == 500
+    assert "mean of 500 masks" in metrics(at)
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    "key, bad",
+    [("expected_x", "abc"), ("expected_x", "5"), ("expected_x", "nan"), ("expected_variant", "sideways"),
+     ("expected_samples", "-1"), ("expected_samples", "123"), ("expected_samples", "1e9")],
+)
+def test_bad_link_values_warn_and_fall_back(key, bad):
+    at = open_page(keep_prob="0.5", **{key: bad})
+    assert any(key in w.value for w in at.warning)
+    assert at.slider(key="expected_x").value == pytest.approx(1.5)
+    assert at.radio(key="expected_variant").value == "inverted"
+    assert at.select_slider(key="expected_samples").value == 2_000

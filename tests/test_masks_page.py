@@ -1,0 +1,102 @@
+"""AppTest of the lesson "Masks": runs clean at keep_prob 0, 0.5 and 1, the iteration buttons and
+the URL-bound iteration work, and a bad link value gives a visible warning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import lessons_masks as lm
+from tests.conftest import APP
+
+PAGE = "pages/masks.py"
+ITERATION = "masks_iteration"
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("keep_prob", ["0", "0.3", "1"])
+def test_page_runs_clean(keep_prob):
+    at = open_page(keep_prob=keep_prob, seed="4")
+    assert at.title[0].value == "Masks"
+    view = lm.masked_layer(lm.synthetic_layer().activations, float(keep_prob), 4, 1)
+    assert metric(at, "kept by this mask") == f"{view.n_kept} of 128"
+    assert metric(at, "fraction kept") == f"{view.kept_fraction:.3f}"
+    titles = chart_titles(at)
+    assert len(titles) == 6
+    assert not any("nan" in t.lower() for t in titles)
+    assert any("Mask m of forward pass 1" in t for t in titles)
+    if keep_prob == "0":
+        assert metric(at, "scale 1 / keep_prob") == "undefined"
+        assert any("every unit is dropped" in w.value for w in at.warning)
+    elif keep_prob == "1":
+        assert metric(at, "scale 1 / keep_prob") == "1"
+        assert any("nothing is dropped" in i.value for i in at.info)
+    else:
+        assert metric(at, "scale 1 / keep_prob") == f"{1 / 0.3:.3g}"
+        assert not at.warning
+
+
+def test_next_iteration_draws_a_new_mask():
+    at = open_page(keep_prob="0.5")
+    at.button(key="masks_next").click().run()
+    assert not at.exception
+    assert at.number_input(key=ITERATION).value == 2
+    view = lm.masked_layer(lm.synthetic_layer().activations, 0.5, 0, 2)
+    assert metric(at, "kept by this mask") == f"{view.n_kept} of 128"
+    assert any("Mask m of forward pass 2" in t for t in chart_titles(at))
+    at.button(key="masks_next_10").click().run()
+    assert not at.exception
+    assert at.number_input(key=ITERATION).value == 12
+
+
+def test_iteration_input_and_its_upper_bound():
+    at = open_page(keep_prob="0.5")
+    at.number_input(key=ITERATION).set_value(lm.MAX_ITERATION - 3).run()
+    at.button(key="masks_next_10").click().run()
+    assert not at.exception
+    assert at.number_input(key=ITERATION).value == lm.MAX_ITERATION
+    assert at.button(key="masks_next").disabled and at.button(key="masks_next_10").disabled
+
+
+def test_iteration_from_the_link():
+    at = open_page(keep_prob="0.5", **{ITERATION: "7"})
+    assert at.number_input(key=ITERATION).value == 7
+    assert any("Mask m of forward pass 7" in t for t in chart_titles(at))
+    assert not at.warning
+
+
+def test_sidebar_controls_drive_the_page():
+    at = open_page(keep_prob="0.5")
+    at.number_input(key="seed").set_value(11).run()
+    at.slider(key="keep_prob").set_value(0.8).run()
+    assert not at.exception
+    view = lm.masked_layer(lm.synthetic_layer().activations, 0.8, 11, 1)
+    assert metric(at, "kept by this mask") == f"{view.n_kept} of 128"
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "501", "nan", "2.5"])
+def test_bad_iteration_in_the_link_warns_and_falls_back(bad):
+    at = open_page(keep_prob="0.5", **{ITERATION: bad})
+    shown = at.number_input(key=ITERATION).value
+    assert shown == (2 if bad == "2.5" else 1)  # Streamlit reads "2.5" as 2: the warning must say so
+    warnings = [w.value for w in at.warning if ITERATION in w.value]
+    assert len(warnings) == 1 and f"forward pass {shown} is shown" in warnings[0]
