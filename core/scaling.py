@@ -125,7 +125,8 @@ def hidden_layer_example(seed=0, keep_prob: float = 0.5, n_units: int = 8):
 def mismatch_curve(keep_probs, scheme: str = "forgot to scale") -> dict[str, np.ndarray]:
     """E[train output] and test output as multiples of the activation a, over a grid of keep_prob.
 
-    Returns {"keep_prob", "expected_train", "test", "gap" (= test - expected_train)}, each (K,).
+    Returns {"keep_prob", "expected_train", "test", "gap" (= test - expected_train), "ratio"
+    (= test / expected_train, inf where the training mean is 0)}, each (K,).
     Forgot to scale: expected_train = keep_prob, test = 1, the gap 1 - keep_prob grows as keep_prob falls.
     """
     train_inverted, test_inverted = _check_scheme(scheme)
@@ -134,7 +135,9 @@ def mismatch_curve(keep_probs, scheme: str = "forgot to scale") -> dict[str, np.
         check_keep_prob(float(q), "keep_probs")
     train = np.array([expected_output(1.0, q, training=True, inverted=train_inverted) for q in grid], dtype=float)
     test = np.array([expected_output(1.0, q, training=False, inverted=test_inverted) for q in grid], dtype=float)
-    return {"keep_prob": grid, "expected_train": train, "test": test, "gap": test - train}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(train > 0, test / np.where(train > 0, train, 1.0), np.inf)
+    return {"keep_prob": grid, "expected_train": train, "test": test, "gap": test - train, "ratio": ratio}
 
 
 @dataclass(frozen=True)

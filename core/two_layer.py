@@ -409,8 +409,8 @@ def check_every_variant(case: LessonCase) -> dict[str, GradCheck]:
 
 
 def hidden_layer_table(case: LessonCase, example: int = 0) -> dict[str, np.ndarray]:
-    """The dropout backward of one example, unit by unit: columns "unit", "dA (from layer 2)", "mask",
-    "mask / keep_prob", "dA · mask / keep_prob" (each (H,)). The last is what backward passes on."""
+    """The dropout backward of one example, unit by unit: columns "unit", "dA" (= dL/dh, from layer 2),
+    "mask", "mask/keep_prob", "dA·mask/keep_prob" (each (H,)). The last is what backward passes on."""
     if not isinstance(case, LessonCase):
         raise TypeError(f"case must be a LessonCase, got {type(case).__name__}")
     if isinstance(example, (bool, np.bool_)) or not isinstance(example, numbers.Integral):
@@ -421,8 +421,8 @@ def hidden_layer_table(case: LessonCase, example: int = 0) -> dict[str, np.ndarr
     scaled = mask * case.cache.dropout.scale
     return {
         "unit": np.arange(mask.size),
-        "dA (from layer 2)": case.grads.dh[example],
+        "dA": case.grads.dh[example],
         "mask": mask.astype(int),
-        "mask / keep_prob": scaled,
-        "dA · mask / keep_prob": case.grads.da[example] + 0.0,  # + 0.0 turns -0.0 into 0.0
+        "mask/keep_prob": scaled,
+        "dA·mask/keep_prob": case.grads.da[example] + 0.0,  # + 0.0 turns -0.0 into 0.0
     }

@@ -10,8 +10,17 @@ from ui.state import check_query_param, lesson_settings, parse_choice
 
 EXAMPLES_KEY = "bp_examples"
 VARIANT_KEY = "bp_variant"
-VARIANT_OPTIONS = list(VARIANTS)
-EXAMPLE_LABELS = {1: "1 example", 4: "4 examples"}
+# Radio label (also the URL value of a shared link) -> core variant name.
+VARIANT_LABELS = {
+    "correct backward": "correct",
+    "no 1/keep_prob in backward": "no_scale",
+    "new mask in backward": "new_mask",
+    "scaled twice": "scaled_twice",
+    "mask redrawn in the check": "redrawn",
+}
+LABEL_OPTIONS = list(VARIANT_LABELS)
+VARIANT_OPTIONS = list(VARIANT_LABELS.values())
+EXAMPLE_OPTIONS = [str(n) for n in cached.EXAMPLE_OPTIONS]  # as strings: the URL holds ?bp_examples=4
 
 settings = lesson_settings()
 keep_prob = settings.keep_prob
@@ -53,11 +62,9 @@ st.caption(
     "keep_prob = 0.5 the mask holds 0s and 2s after scaling, and backward multiplies dh by exactly those 0s and 2s."
 )
 
-check_query_param(EXAMPLES_KEY, parse_choice([str(n) for n in cached.EXAMPLE_OPTIONS]),
-                  " or ".join(str(n) for n in cached.EXAMPLE_OPTIONS))
+check_query_param(EXAMPLES_KEY, parse_choice(EXAMPLE_OPTIONS), " or ".join(EXAMPLE_OPTIONS))
 n_examples = st.radio(
-    "minibatch", cached.EXAMPLE_OPTIONS, format_func=EXAMPLE_LABELS.get, horizontal=True, key=EXAMPLES_KEY,
-    bind="query-params",
+    "examples in the minibatch", EXAMPLE_OPTIONS, horizontal=True, key=EXAMPLES_KEY, bind="query-params",
     help="Each example draws its own mask. With one example every dropped unit's weights get exactly zero "
          "gradient; with several, only units dropped in every example do.",
 )
@@ -84,7 +91,7 @@ elif keep_prob == 1.0:
     )
 
 st.subheader("1 · Gradients flowing back through the mask")
-columns = st.columns([3, 2])
+columns = st.columns([1, 1])
 with columns[0]:
     title = ("Gradient of every weight (one example)" if n_examples == 1
              else f"Gradient of every weight (summed over {n_examples} examples)")
@@ -105,13 +112,14 @@ with columns[1]:
     table = pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)).set_index("unit")
     st.markdown("**The hidden layer's backward, unit by unit**" + (" (example 0)" if n_examples > 1 else ""))
     st.dataframe(
-        table.style.format("{:.4f}").format("{:.0f}", subset=["mask"]).format("{:.3g}", subset=["mask / keep_prob"]),
+        table.style.format("{:.4f}").format("{:.0f}", subset=["mask"]).format("{:.3g}", subset=["mask/keep_prob"]),
         width="stretch", key="bp_hidden_table",
     )
     if 0 < keep_prob < 1:
         st.caption(
-            f"dA is what layer 2 sends back (∂L/∂h). Backward multiplies it by the forward pass's scaled mask, "
-            f"mask / keep_prob = 0 or {1 / keep_prob:.3g}: the same numbers forward used, not a binary mask. "
+            "dA is what layer 2 sends back (∂L/∂h, the gradient at the dropout output). Backward multiplies it "
+            f"by the forward pass's scaled mask, mask / keep_prob = 0 or {case.cache.dropout.scale:.3g}: the same "
+            "numbers forward used, not a binary mask. "
             "Dropped units pass back exactly 0, whatever dA was."
         )
     else:
@@ -125,13 +133,14 @@ st.markdown(
     r"\lVert g_\text{numerical}\rVert)$ is about 10⁻⁹ or smaller in float64 when backward is right; "
     "above 10⁻⁷ something is wrong."
 )
-check_query_param(VARIANT_KEY, parse_choice(VARIANT_OPTIONS), "one of " + ", ".join(VARIANT_OPTIONS))
+check_query_param(VARIANT_KEY, parse_choice(LABEL_OPTIONS), "one of " + ", ".join(LABEL_OPTIONS))
 columns = st.columns([2, 3])
 with columns[0]:
-    variant = st.radio("backward to check", VARIANT_OPTIONS, format_func=VARIANTS.get, key=VARIANT_KEY,
-                       bind="query-params",
-                       help="The correct backward and three bugs learners often write, plus one mistake in the "
-                            "check itself.")
+    label = st.radio("backward to check", LABEL_OPTIONS, captions=[VARIANTS[v] for v in VARIANT_OPTIONS],
+                     key=VARIANT_KEY, bind="query-params",
+                     help="The correct backward and three bugs learners often write, plus one mistake in the "
+                          "check itself.")
+    variant = VARIANT_LABELS[label]
     check = checks[variant]
     worst = max(check.errors, key=check.errors.get)
     passed = check.max_error < figures.THRESHOLD
@@ -158,7 +167,7 @@ with columns[0]:
     st.dataframe(errors.style.format("{:.2e}"), width="stretch", key="bp_errors_table")
 with columns[1]:
     st.plotly_chart(
-        figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {variant}"),
+        figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {label}"),
         width="stretch", key="bp_check_scatter",
     )
 explanations = {
@@ -175,7 +184,7 @@ explanations = {
 }
 st.caption(explanations[variant])
 st.plotly_chart(
-    figures.variant_errors([VARIANTS[v] for v in VARIANT_OPTIONS], [checks[v].max_error for v in VARIANT_OPTIONS],
+    figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
                            selected=VARIANT_OPTIONS.index(variant)),
     width="stretch", key="bp_variant_errors",
 )

@@ -117,8 +117,9 @@ elif keep_prob == 0.0:
     mismatch_text = ("At keep_prob 0 the training output is always 0, while the test output is a: the next layer "
                      "never saw this layer's values in training at all.")
 else:
-    mismatch_text = (f"At keep_prob {keep_prob:.2f} the test output is 1 / keep_prob = {1 / keep_prob:.2f} times the "
-                     f"average training output: a gap of {1 - keep_prob:.0%} of a, which grows as keep_prob falls.")
+    gap, ratio = cached.mismatch_at(keep_prob)
+    mismatch_text = (f"At keep_prob {keep_prob:.2f} the test output is 1 / keep_prob = {ratio:.2f} times the "
+                     f"average training output: a gap of {gap:.0%} of a, which grows as keep_prob falls.")
 st.caption(mismatch_text)
 
 st.markdown("**What the next layer receives.** A batch of hidden activations (16 ReLU units, "

@@ -34,6 +34,13 @@ def mismatch() -> dict[str, np.ndarray]:
     return scaling.mismatch_curve(CURVE_GRID, "forgot to scale")
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def mismatch_at(keep_prob: float) -> tuple[float, float]:
+    """(gap, ratio) of the forgot-to-scale bug at one keep_prob: test - E[train] and test / E[train], per unit of a."""
+    point = scaling.mismatch_curve([keep_prob], "forgot to scale")
+    return float(point["gap"][0]), float(point["ratio"][0])
+
+
 @st.cache_data(max_entries=96, show_spinner=False)
 def next_layer(scheme: str, keep_prob: float, seed: int) -> scaling.NextLayerShift:
     """The next layer's mean pre-activation at train and test time for one scheme."""

@@ -23,7 +23,7 @@ def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 4
     """
     dW1 = np.asarray(dW1, dtype=float) + 0.0  # + 0.0: -0.0 is drawn as an exact zero too
     dW2 = np.asarray(dW2, dtype=float) + 0.0
-    return network(
+    fig = network(
         (dW1.shape[0], dW1.shape[1], dW2.shape[1]), title,
         kept=[None, np.asarray(kept, dtype=bool), None],
         edge_values=[dW1, dW2],
@@ -32,29 +32,35 @@ def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 4
         edge_title="gradient",
         height=height,
     )
+    fig.update_layout(margin={"t": 50, "b": 40},
+                      legend={"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0.0, "xanchor": "left"})
+    return fig
 
 
 def check_scatter(analytic: Mapping[str, np.ndarray], numerical: Mapping[str, np.ndarray], *, title: str,
-                  names: Sequence[str] = ("W1", "b1", "W2", "b2"), height: int = 420) -> go.Figure:
-    """Every gradient entry as a point (analytic, numerical); a correct backward puts them all on the diagonal."""
+                  names: Sequence[str] = ("W1", "b1", "W2", "b2", "a"), height: int = 440) -> go.Figure:
+    """Every gradient entry as a point (analytic, numerical), each gradient divided by its own largest
+    entry so that small gradients are as visible as large ones. A correct backward puts every point on
+    the diagonal; a wrong one scatters the gradients it gets wrong off it."""
     fig = go.Figure()
-    values = [np.asarray(analytic[n], dtype=float).ravel() for n in names]
-    values += [np.asarray(numerical[n], dtype=float).ravel() for n in names]
-    finite = np.concatenate(values) if values else np.zeros(1)
-    finite = finite[np.isfinite(finite)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-    pad = 0.08 * (high - low) or 0.1
-    fig.add_trace(go.Scatter(x=[low - pad, high + pad], y=[low - pad, high + pad], mode="lines",
-                             name="numerical = analytic", line={"color": REFERENCE, "dash": "dash", "width": 1.5}))
+    fig.add_trace(go.Scatter(x=[-1.1, 1.1], y=[-1.1, 1.1], mode="lines", name="numerical = analytic",
+                             line={"color": REFERENCE, "dash": "dash", "width": 1.5}, hoverinfo="skip"))
     for i, name in enumerate(names):
+        a = np.asarray(analytic[name], dtype=float).ravel()
+        n = np.asarray(numerical[name], dtype=float).ravel()
+        largest = float(max(np.max(np.abs(a), initial=0.0), np.max(np.abs(n), initial=0.0)))
+        scale = largest if np.isfinite(largest) and largest > 0 else 1.0
         fig.add_trace(go.Scatter(
-            x=np.asarray(analytic[name], dtype=float).ravel(), y=np.asarray(numerical[name], dtype=float).ravel(),
-            mode="markers", name=f"d{name}", marker={"size": 9, "color": SEQUENCE[i % len(SEQUENCE)], "opacity": 0.85,
+            x=a / scale, y=n / scale, customdata=np.stack([a, n], axis=-1),
+            mode="markers", name=f"d{name}", marker={"size": 9, "color": SEQUENCE[i % len(SEQUENCE)], "opacity": 0.8,
                                                     "line": {"color": "white", "width": 0.5}},
-            hovertemplate=f"d{name}<br>analytic %{{x:.3g}}<br>numerical %{{y:.3g}}<extra></extra>",
+            hovertemplate=f"d{name}<br>analytic %{{customdata[0]:.3g}}<br>numerical %{{customdata[1]:.3g}}"
+                          "<extra></extra>",
         ))
-    fig = style(fig, title, "analytic gradient (backward)", "numerical gradient (centred differences)",
-                height=height)
+    fig.update_xaxes(range=[-1.15, 1.15])
+    fig.update_yaxes(range=[-1.15, 1.15])
+    fig = style(fig, title, "analytic gradient (backward), ÷ largest entry",
+                "numerical gradient, ÷ largest entry", height=height)
     fig.update_layout(margin={"t": 50, "b": 40},
                       legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"})
     return fig
