@@ -5,7 +5,8 @@ import streamlit as st
 from ui.lessons import all_pages
 from ui.state import ROUTER_FLAG, shared_sidebar
 
-st.set_page_config(page_title="Dropout Lab", page_icon=":material/grain:", layout="wide")
+# A local icon: a Material icon here would be fetched from the internet by the browser.
+st.set_page_config(page_title="Dropout Lab", page_icon="assets/favicon.png", layout="wide")
 
 sections: dict[str, list] = {}
 for lesson in all_pages():

@@ -20,14 +20,16 @@ from tests.conftest import CHROMIUM_ARGS, chromium_executable, start_server  # n
 from ui.lessons import all_pages  # noqa: E402
 
 WAIT_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })"""
 
 
 def wait_for_page(page, timeout_ms: int = 60_000) -> None:
     """Wait until the script has finished and every Plotly chart on the page is drawn."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)  # the script has started
     page.wait_for_selector(WAIT_IDLE, timeout=timeout_ms)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)", timeout=timeout_ms
-    )
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)  # lazily loaded chart code
+    page.wait_for_function(CHARTS_DRAWN, timeout=timeout_ms)
     page.wait_for_timeout(400)  # let the last layout settle
 
 
