@@ -125,3 +125,34 @@ def test_information_figure_marks_the_current_keep_prob(keep_prob):
     assert fig.layout.xaxis.title.text == "keep_prob" and fig.layout.yaxis.title.text and _title(fig)
     with pytest.raises(ValueError):
         information_figure(grid, {"element": grid[:5]}, keep_prob)
+
+
+def _every_figure() -> list[go.Figure]:
+    maps = _maps()
+    kept = np.random.default_rng(2).random(maps.shape) < 0.5
+    grid = np.linspace(0, 1, 21)
+    return [
+        input_figure(generated_scene(20, 0), "Input"),
+        map_grid(maps, FILTER_NAMES, "clean"),
+        map_grid(maps, FILTER_SHORT_NAMES, "holes", kept=kept, colorbar=False),
+        mask_grid(kept, FILTER_SHORT_NAMES, "mask", colorbar=False),
+        mask_grid(kept[:, 0, 0], FILTER_NAMES, "per map"),
+        correlation_figure(np.arange(4), neighbour_correlation(maps[None], 3), FILTER_NAMES,
+                           input_correlation=np.linspace(1, 0, 4)),
+        information_figure(grid, {"element": grid, "channel": grid}, 0.4, block_size=5),
+    ]
+
+
+def test_every_builder_makes_a_figure_plotly_accepts():
+    """The builders skip Plotly's validation for speed; rebuilding with validation must not raise."""
+    for fig in _every_figure():
+        checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+        assert checked.layout.title.text and checked.layout.template.layout.paper_bgcolor  # the house style
+
+
+def test_figures_follow_the_house_style():
+    from ui.theme import FONT_SIZE
+
+    for fig in _every_figure():
+        assert fig.layout.font.size == FONT_SIZE
+        assert fig.layout.title.text.startswith("<b>")

@@ -1,12 +1,21 @@
 """Figures for the feature-maps lesson: the input, grids of channels (with their masks), the
-correlation of neighbouring activations against distance, and the information left against keep_prob."""
+correlation of neighbouring activations against distance, and the information left against keep_prob.
+
+Speed: a keep_prob move redraws nine figures, and Plotly's validation of each property (mostly of
+the template) costs tens of ms per figure. So the builders assemble plain dicts on the house layout
+of ui.theme.style (computed once per height and cached) and create the Figure unvalidated; the tests
+validate every builder's output by rebuilding it with `go.Figure(fig.to_dict())`.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from ui.theme import DIVERGING, DROPPED, MASK_SCALE, PALETTE, REFERENCE, SEQUENCE, SEQUENTIAL, style
 
@@ -17,11 +26,28 @@ KIND_LABELS = {
 }
 KIND_COLOURS = {"element": PALETTE["vermillion"], "channel": PALETTE["blue"], "dropblock": PALETTE["green"]}
 KIND_DASHES = {"element": "solid", "channel": "solid", "dropblock": "dash"}
+_PLACEHOLDER = "\u2063TITLE\u2063"  # stands for the real title in the cached house layout
 
 
-def _square_pixels(fig: go.Figure, n_panels: int, shape: tuple[int, int]) -> None:
-    """Square pixels, row 0 at the top, no tick labels (the pixel grid speaks for itself)."""
-    fig.update_layout(_panel_axes(n_panels, [(0.0, 1.0)] * n_panels, [(0.0, 1.0)] * n_panels, shape))
+@lru_cache(maxsize=32)
+def _house_layout_json(height: int, legend: bool, x_title: bool, y_title: bool) -> str:
+    fig = style(go.Figure(), _PLACEHOLDER, _PLACEHOLDER if x_title else None, _PLACEHOLDER if y_title else None,
+                height=height, legend=legend)
+    return json.dumps(fig.layout.to_plotly_json(), cls=PlotlyJSONEncoder)
+
+
+def _house_layout(title: str, x_title: str | None, y_title: str | None, *, height: int, legend: bool) -> dict:
+    """ui.theme.style's layout as a fresh dict, with these titles."""
+    layout = json.loads(_house_layout_json(height, legend, x_title is not None, y_title is not None))
+    layout["title"]["text"] = layout["title"]["text"].replace(_PLACEHOLDER, title)
+    for axis, text in (("xaxis", x_title), ("yaxis", y_title)):
+        if text is not None:
+            layout[axis]["title"]["text"] = text
+    return layout
+
+
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def _panel_axes(n_panels: int, x_domains, y_domains, shape: tuple[int, int]) -> dict:
@@ -42,7 +68,7 @@ def _panel_axes(n_panels: int, x_domains, y_domains, shape: tuple[int, int]) -> 
 
 def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], hover: str, columns: int,
           coloraxis: dict, title: str, height: int, holes: Sequence[np.ndarray] | None = None) -> go.Figure:
-    """A grid of heatmap panels sharing one colour axis, built in one go (make_subplots is slow).
+    """A grid of heatmap panels sharing one colour axis.
 
     holes: per panel, an array that is 0 where a pixel was dropped and NaN elsewhere: drawn on top in grey.
     """
@@ -59,19 +85,20 @@ def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], hover: str, colum
         x_domains.append((x0, x0 + panel_w))
         y_domains.append((max(y1 - panel_h, 0.0), y1 - title_room * panel_h))
         suffix = "" if i == 0 else str(i + 1)
-        traces.append(go.Heatmap(z=panel, coloraxis="coloraxis", name=name, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                                 hovertemplate=f"{name}<br>{hover}<extra></extra>"))
+        traces.append({"type": "heatmap", "z": panel, "coloraxis": "coloraxis", "name": name,
+                       "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                       "hovertemplate": f"{name}<br>{hover}<extra></extra>"})
         if holes is not None:
-            traces.append(go.Heatmap(z=holes[i], colorscale=[[0.0, DROPPED], [1.0, DROPPED]], showscale=False,
-                                     xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=f"{name}: dropped",
-                                     hovertemplate=f"{name}<br>row %{{y}}, column %{{x}}<br>dropped<extra></extra>"))
+            traces.append({"type": "heatmap", "z": holes[i], "colorscale": [[0.0, DROPPED], [1.0, DROPPED]],
+                           "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                           "name": f"{name}: dropped",
+                           "hovertemplate": f"{name}<br>row %{{y}}, column %{{x}}<br>dropped<extra></extra>"})
         annotations.append({"text": name, "x": x0 + panel_w / 2, "y": y1, "xref": "paper", "yref": "paper",
                             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
-    # The house style on an empty figure, then one layout for everything (each update_layout costs ~20 ms).
-    layout = style(go.Figure(), title, None, None, height=height, legend=False).layout.to_plotly_json()
+    layout = _house_layout(title, None, None, height=height, legend=False)
     layout.update(_panel_axes(count, x_domains, y_domains, np.shape(panels[0])), coloraxis=coloraxis,
                   annotations=annotations, margin={"l": 10, "r": 10, "t": 70, "b": 10})
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def _check_stack(values, name: str) -> np.ndarray:
@@ -82,28 +109,27 @@ def _check_stack(values, name: str) -> np.ndarray:
 
 
 def input_figure(image, title: str, *, height: int = 300) -> go.Figure:
-    """The input picture (H, W), values in [0, 1], as a greyscale-like sequential heatmap."""
+    """The input picture (H, W), values in [0, 1], as a sequential heatmap (dark to bright)."""
     image = np.asarray(image, dtype=float)
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D (H, W), got shape {image.shape}")
-    fig = go.Figure(go.Heatmap(
-        z=image, colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0,
-        showscale=False,
-        hovertemplate="row %{y}, column %{x}<br>brightness %{z:.2f}<extra></extra>",
-    ))
-    _square_pixels(fig, 1, image.shape)
-    fig = style(fig, title, "w (pixel column)", "h (pixel row)", height=height, legend=False)
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 60, "b": 40})
-    return fig
+    trace = {"type": "heatmap", "z": image, "colorscale": SEQUENTIAL, "zmin": 0.0, "zmax": 1.0, "showscale": False,
+             "hovertemplate": "row %{y}, column %{x}<br>brightness %{z:.2f}<extra></extra>"}
+    layout = _house_layout(title, "w (pixel column)", "h (pixel row)", height=height, legend=False)
+    axes = _panel_axes(1, [(0.0, 1.0)], [(0.0, 1.0)], image.shape)
+    for axis in ("xaxis", "yaxis"):
+        layout[axis].update(axes[axis])
+    layout["margin"] = {"l": 40, "r": 10, "t": 60, "b": 40}
+    return _figure([trace], layout)
 
 
 def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float | None = None,
              columns: int = 4, height: int = 360, colorbar: bool = True) -> go.Figure:
     """Feature maps (C, H, W) as a grid of channels, one panel each, on one shared colour scale.
 
-    kept: None, or a bool array broadcastable to (C, H, W) (True = kept): dropped pixels are left
-    grey (the colour of a dropped unit, drawn as a layer on top). The scale is blue-white-red with white at 0, so a
-    pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
+    kept: None, or a bool array broadcastable to (C, H, W) (True = kept): dropped pixels are drawn
+    grey (the colour of a dropped unit, as a layer on top). The scale is blue-white-red with white
+    at 0, so a pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
     """
     maps = _check_stack(maps, "maps").astype(float)
     channels = maps.shape[0]
@@ -112,12 +138,11 @@ def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float |
     kept_full = np.ones(maps.shape, dtype=bool) if kept is None else np.broadcast_to(np.asarray(kept, bool), maps.shape)
     limit = zmax if zmax is not None else float(np.max(np.abs(maps))) if maps.size else 1.0
     limit = limit if limit > 0 else 1.0
-    panel_titles = list(names)
     panels = [np.where(kept_full[c], maps[c], np.nan) for c in range(channels)]
     coloraxis = {"colorscale": DIVERGING, "cmin": -limit, "cmax": limit, "showscale": colorbar,
                  "colorbar": {"title": {"text": "activation"}, "thickness": 12}}
     holes = None if kept is None else [np.where(kept_full[c], np.nan, 0.0) for c in range(channels)]
-    return _grid(panels, panel_titles, "row %{y}, column %{x}<br>activation %{z:.3f}", columns, coloraxis,
+    return _grid(panels, list(names), "row %{y}, column %{x}<br>activation %{z:.3f}", columns, coloraxis,
                  title, height, holes=holes)
 
 
@@ -148,32 +173,33 @@ def correlation_figure(distances, correlation, names: Sequence[str], *, input_co
     correlation = np.asarray(correlation, dtype=float)
     if correlation.ndim != 2 or correlation.shape != (len(names), len(distances)):
         raise ValueError(f"correlation must have shape ({len(names)}, {len(distances)}), got {correlation.shape}")
-    fig = go.Figure()
+    traces = []
     for c, name in enumerate(names):
         valid = np.isfinite(correlation[c])
         if not valid.any():
             continue
-        fig.add_trace(go.Scatter(
-            x=distances[valid], y=correlation[c, valid], mode="lines+markers", name=name,
-            line={"color": SEQUENCE[c % len(SEQUENCE)], "width": 2}, marker={"size": 5},
-            hovertemplate=f"{name}<br>distance %{{x}} px<br>correlation %{{y:.2f}}<extra></extra>",
-        ))
+        traces.append({
+            "type": "scatter", "x": distances[valid], "y": correlation[c, valid], "mode": "lines+markers",
+            "name": name, "line": {"color": SEQUENCE[c % len(SEQUENCE)], "width": 2}, "marker": {"size": 5},
+            "hovertemplate": f"{name}<br>distance %{{x}} px<br>correlation %{{y:.2f}}<extra></extra>",
+        })
     if input_correlation is not None:
         input_correlation = np.asarray(input_correlation, dtype=float)
         valid = np.isfinite(input_correlation)
-        fig.add_trace(go.Scatter(
-            x=distances[valid], y=input_correlation[valid], mode="lines", name="input picture",
-            line={"color": REFERENCE, "width": 3, "dash": "dash"},
-            hovertemplate="input picture<br>distance %{x} px<br>correlation %{y:.2f}<extra></extra>",
-        ))
-    fig.add_hline(y=0.0, line={"color": DROPPED, "width": 1})
-    fig = style(fig, "Neighbouring activations move together", "distance between the two pixels (px)",
-                "correlation", height=height)
-    fig.update_yaxes(range=[-0.25, 1.05])
-    fig.update_xaxes(dtick=1)
-    fig.update_layout(legend={"orientation": "v", "y": 1.0, "yanchor": "top", "x": 1.02, "xanchor": "left"},
-                      margin={"r": 10})
-    return fig
+        traces.append({
+            "type": "scatter", "x": distances[valid], "y": input_correlation[valid], "mode": "lines",
+            "name": "input picture", "line": {"color": REFERENCE, "width": 3, "dash": "dash"},
+            "hovertemplate": "input picture<br>distance %{x} px<br>correlation %{y:.2f}<extra></extra>",
+        })
+    layout = _house_layout("Neighbouring activations move together", "distance between the two pixels (px)",
+                           "correlation", height=height, legend=True)
+    layout["yaxis"]["range"] = [-0.25, 1.05]
+    layout["xaxis"]["dtick"] = 1
+    layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+                         "line": {"color": DROPPED, "width": 1}, "layer": "below"}]
+    layout["legend"] = {"orientation": "v", "y": 1.0, "yanchor": "top", "x": 1.02, "xanchor": "left"}
+    layout["margin"]["r"] = 10
+    return _figure(traces, layout)
 
 
 def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_prob: float, *,
@@ -182,11 +208,11 @@ def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_p
     keep_prob, one line per kind of mask, with the diagonal "kept pixels only" and the current
     keep_prob marked (a vertical line and a dot on each curve)."""
     keep_probs = np.asarray(keep_probs, dtype=float)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=[0.0, 1.0], y=[0.0, 1.0], mode="lines", name="kept pixels only (no help from neighbours)",
-        line={"color": REFERENCE, "width": 1.5, "dash": "dot"}, hoverinfo="skip",
-    ))
+    traces = [{
+        "type": "scatter", "x": [0.0, 1.0], "y": [0.0, 1.0], "mode": "lines",
+        "name": "kept pixels only (no help from neighbours)",
+        "line": {"color": REFERENCE, "width": 1.5, "dash": "dot"}, "hoverinfo": "skip",
+    }]
     for kind, values in information.items():
         values = np.asarray(values, dtype=float)
         if values.shape != keep_probs.shape:
@@ -195,24 +221,26 @@ def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_p
         if kind == "dropblock" and block_size is not None:
             label = f"{label} ({block_size}×{block_size} blocks)"
         colour = KIND_COLOURS.get(kind, REFERENCE)
-        fig.add_trace(go.Scatter(
-            x=keep_probs, y=values, mode="lines", name=label, legendgroup=kind,
-            line={"color": colour, "width": 3, "dash": KIND_DASHES.get(kind, "solid")},
-            hovertemplate=f"{label}<br>keep_prob %{{x:.2f}}<br>information left %{{y:.2f}}<extra></extra>",
-        ))
-        fig.add_trace(go.Scatter(
-            x=[keep_prob], y=[float(np.interp(keep_prob, keep_probs, values))], mode="markers",
-            name=f"{label} at keep_prob {keep_prob:.2f}", legendgroup=kind, showlegend=False,
-            marker={"color": colour, "size": 12, "line": {"color": "white", "width": 2}},
-            hovertemplate=f"{label}<br>keep_prob %{{x:.2f}}<br>information left %{{y:.2f}}<extra></extra>",
-        ))
-    fig.add_vline(x=keep_prob, line={"color": REFERENCE, "width": 1},
-                  annotation_text=f"keep_prob {keep_prob:.2f}", annotation_position="top left"
-                  if keep_prob > 0.5 else "top right")
-    fig = style(fig, "What a dropped pixel's neighbours give back", "keep_prob",
-                "information left in the maps", height=height)
-    fig.update_xaxes(range=[-0.02, 1.02])
-    fig.update_yaxes(range=[-0.02, 1.05])
-    fig.update_layout(legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0.0, "xanchor": "left"},
-                      margin={"b": 120})
-    return fig
+        hover = f"{label}<br>keep_prob %{{x:.2f}}<br>information left %{{y:.2f}}<extra></extra>"
+        traces.append({
+            "type": "scatter", "x": keep_probs, "y": values, "mode": "lines", "name": label, "legendgroup": kind,
+            "line": {"color": colour, "width": 3, "dash": KIND_DASHES.get(kind, "solid")}, "hovertemplate": hover,
+        })
+        traces.append({
+            "type": "scatter", "x": [keep_prob], "y": [float(np.interp(keep_prob, keep_probs, values))],
+            "mode": "markers", "name": f"{label} at keep_prob {keep_prob:.2f}", "legendgroup": kind,
+            "showlegend": False, "hovertemplate": hover,
+            "marker": {"color": colour, "size": 12, "line": {"color": "white", "width": 2}},
+        })
+    layout = _house_layout("What a dropped pixel's neighbours give back", "keep_prob", "information left in the maps",
+                           height=height, legend=True)
+    layout["xaxis"]["range"] = [-0.02, 1.02]
+    layout["yaxis"]["range"] = [-0.02, 1.05]
+    layout["shapes"] = [{"type": "line", "xref": "x", "x0": keep_prob, "x1": keep_prob, "yref": "paper",
+                         "y0": 0, "y1": 1, "line": {"color": REFERENCE, "width": 1}}]
+    layout["annotations"] = [{"text": f"keep_prob {keep_prob:.2f}", "x": keep_prob, "xref": "x", "y": 1.0,
+                              "yref": "paper", "showarrow": False, "yanchor": "bottom",
+                              "xanchor": "right" if keep_prob > 0.5 else "left"}]
+    layout["legend"] = {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0.0, "xanchor": "left"}
+    layout["margin"]["b"] = 120
+    return _figure(traces, layout)
