@@ -18,6 +18,7 @@ differ only in keep_prob start from the same weights and see the same minibatche
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -224,8 +225,14 @@ class TrainResult:
 
     network: Network
     config: TrainConfig
-    history: pd.DataFrame
+    records: tuple[tuple[float, ...], ...]  # one (epoch, train_loss, train_error, test_loss, test_error) per epoch
     n_classes: int
+
+    @functools.cached_property
+    def history(self) -> pd.DataFrame:
+        """A row per epoch: epoch, train_loss, train_error, test_loss, test_error (built on first use)."""
+        history = pd.DataFrame(list(self.records), columns=list(HISTORY_COLUMNS))
+        return history.astype({"epoch": np.int64})
 
 
 def _check_int(value, name: str, low: int, high: int) -> int:
@@ -405,8 +412,7 @@ def train_iter(X_train, y_train, X_test=None, y_test=None, **options) -> Iterato
             test_loss, test_error = _evaluate(snapshot, X_test, y_test, config, n_classes) if has_test else (
                 math.nan, math.nan)
             rows.append((epoch, sum(batch_losses) / n, train_error, test_loss, test_error))
-            history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-            yield TrainResult(snapshot, config, history, n_classes)
+            yield TrainResult(snapshot, config, tuple(rows), n_classes)
 
 
 def train(X_train, y_train, X_test=None, y_test=None, *, callback: Callable[[TrainResult], None] | None = None,
@@ -583,4 +589,4 @@ def to_inverted(result: TrainResult) -> TrainResult:
     factors = [config.keep_prob_input] + [config.keep_prob] * (len(result.network.weights) - 1)
     weights = tuple(w * np.asarray(f, dtype=w.dtype) for w, f in zip(result.network.weights, factors, strict=True))
     network = Network(weights, tuple(b.copy() for b in result.network.biases))
-    return TrainResult(network, replace(config, inverted=True), result.history.copy(), result.n_classes)
+    return TrainResult(network, replace(config, inverted=True), result.records, result.n_classes)

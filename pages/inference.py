@@ -36,7 +36,7 @@ their weights. The ideal prediction would average all of them. Two ways to appro
 st.latex(r"p_{\text{MC}}(y \mid x) = \frac{1}{k}\sum_{i=1}^{k} \operatorname{softmax}\big(f(x;\, m_i)\big)"
          r"\qquad\text{vs}\qquad p_{\text{WS}}(y \mid x) = \operatorname{softmax}\big(f(x;\, \mathbb{E}[m])\big)")
 
-run = cached.DigitsRun(keep_prob=keep_prob, seed=settings.seed)
+run = cached.inference_run(keep_prob, settings.seed)
 st.caption(
     f"The model: the Training lab's default network (64 → {run.width} → {run.width} → 10, {run.n_train} training "
     f"digits, {run.epochs} epochs) with hidden keep_prob {keep_prob:.2f} from the sidebar "

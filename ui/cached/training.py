@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -137,6 +137,14 @@ class DigitsRun:
                               optimizer=OPTIMIZER, learning_rate=LEARNING_RATE, seed=self.seed)
 
 
+INFERENCE_MODEL = DigitsRun()  # the Inference lesson's model: the Training lab's defaults (tests swap in a small one)
+
+
+def inference_run(keep_prob: float, seed: int) -> DigitsRun:
+    """The Inference lesson's model at the sidebar's keep_prob and seed."""
+    return replace(INFERENCE_MODEL, keep_prob=keep_prob, seed=seed)
+
+
 def digits_stream(run: DigitsRun) -> Iterator[mlp.TrainResult]:
     """The run as it trains (one result per epoch), or the remembered result at once."""
     return _stream(run.key(), run.iterate)
@@ -228,10 +236,14 @@ def toy_data(shape: str, noise: float, n_points: int, seed: int):
 
 
 def toy_result(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> mlp.TrainResult:
-    """A (128, 128) ReLU network trained on the toy set with hidden keep_prob (remembered per settings)."""
-    X_train, X_test, y_train, y_test = toy_data(shape, noise, n_points, seed)
+    """A (128, 128) ReLU network trained on the toy set with hidden keep_prob (remembered per settings).
+
+    No test set during training (scoring 1000 test points every epoch would cost as much as the
+    training itself): the boundary view scores it once at the end.
+    """
+    X_train, _, y_train, _ = toy_data(shape, noise, n_points, seed)
     key = ("toy", shape, round(noise, 4), n_points, round(keep_prob, 4), seed)
-    return _run(key, lambda: mlp.train_iter(X_train, y_train, X_test, y_test, hidden=TOY_HIDDEN, keep_prob=keep_prob,
+    return _run(key, lambda: mlp.train_iter(X_train, y_train, hidden=TOY_HIDDEN, keep_prob=keep_prob,
                                             epochs=TOY_EPOCHS, batch_size=TOY_BATCH, learning_rate=3e-3, seed=seed))
 
 
@@ -248,12 +260,13 @@ def toy_grid(shape: str, noise: float, n_points: int, seed: int) -> tuple[np.nda
 def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
     """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error and test error."""
     grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
+    _, X_test, _, y_test = toy_data(shape, noise, n_points, seed)
     out = {}
     for name, q in (("no dropout", 1.0), ("dropout", keep_prob)):
         result = toy_result(shape, noise, n_points, q, seed)
         proba = mlp.predict_proba(result, points)[:, 1].reshape(TOY_GRID, TOY_GRID)
-        last = result.history.iloc[-1]
-        out[name] = (proba, float(last["train_error"]), float(last["test_error"]))
+        test_error = float((mlp.predict_proba(result, X_test).argmax(axis=1) != y_test).mean())
+        out[name] = (proba, float(result.history["train_error"].iloc[-1]), test_error)
     return grid_x, grid_y, out
 
 

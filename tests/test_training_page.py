@@ -1,0 +1,103 @@
+"""The Training lab page through AppTest, on small settings (few epochs, few images) so it runs in seconds."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP
+
+PAGE = "pages/training_lab.py"
+SMALL = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_points": "50"}
+
+
+def _open(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def _trace_names(at: AppTest) -> list[str]:
+    return [trace.get("name", "") for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
+def test_page_runs_at_extreme_and_middle_keep_prob(keep_prob):
+    at = _open({**SMALL, "keep_prob": keep_prob})
+    assert not at.exception
+    assert at.title[0].value == "Training lab"
+    values = [metric.value for metric in at.metric]
+    assert len(values) == 4
+    assert not any("nan" in value.lower() for value in values)
+    for value in values[:2]:  # test errors, in percent
+        assert 0.0 <= float(value.rstrip("%")) <= 100.0 and math.isfinite(float(value.rstrip("%")))
+    titles = " ".join(_chart_titles(at))
+    for expected in ("Error: train", "Cross-entropy loss", "Generalisation gap", "Misclassified test digits",
+                     "Share of hidden units", "no dropout"):
+        assert expected in titles
+    if keep_prob == "0":
+        assert any("keep_prob = 0" in w.value for w in at.warning)
+    if keep_prob == "1":
+        assert any("nothing is dropped" in i.value for i in at.info)
+    assert at.success  # the "What to notice" box
+
+
+def test_every_control():
+    at = _open({**SMALL, "keep_prob": "0.5"})
+    # Several widgets per rerun: each rerun retrains, so fewer reruns keep the test fast.
+    at.slider(key="lab_keep_prob_input").set_value(0.8)
+    at.slider(key="lab_epochs").set_value(10)
+    at.select_slider(key="lab_width").set_value(128)
+    at.select_slider(key="lab_train_size").set_value(200)
+    at.run()
+    assert not at.exception
+    assert any("input 0.80" in name for name in _trace_names(at))
+    epochs_shown = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+                    if trace.get("name", "").startswith("test, no dropout")]
+    assert epochs_shown
+    at.radio(key="lab_shape").set_value("spirals")
+    at.slider(key="lab_noise").set_value(0.1)
+    at.select_slider(key="lab_points").set_value(100)
+    at.run()
+    assert not at.exception
+    assert at.radio(key="lab_shape").value == "spirals"
+
+
+def test_the_sweep_runs_only_when_asked():
+    at = _open({**SMALL, "keep_prob": "0.5"})
+    assert not any("Error against keep_prob" in title for title in _chart_titles(at))
+    at.button(key="lab_sweep").click().run()
+    assert not at.exception
+    assert any("Error against keep_prob" in title for title in _chart_titles(at))
+    sweep = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "Error against keep_prob" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    assert len(sweep["data"]) == 4  # test and train for each of the two designs
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        # A rejected value falls back to its default (1000 images, 40 epochs, 256 units, ...): each case
+        # keeps the other settings small so that the fallback stays fast.
+        {"lab_train_size": "abc", "lab_keep_prob_input": "nan", "lab_shape": "circles", "lab_noise": "9"},
+        {"lab_epochs": "-1", "lab_points": "3.5", "lab_keep_prob_input": "-1"},
+        {"lab_width": "7", "lab_train_size": "50"},
+    ],
+)
+def test_bad_links_are_rejected_with_a_message(bad):
+    small = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_points": "50"}
+    at = _open({**small, **bad, "keep_prob": "0.5"})
+    assert not at.exception
+    warned = " ".join(w.value for w in at.warning)
+    for key in bad:
+        assert f"`{key}=" in warned, key
