@@ -86,21 +86,29 @@ elif keep_prob == 1.0:
     )
 
 metrics = st.columns(6)
-metrics[0].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "never kept",
+random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the same output
+metrics[0].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "none",
                   help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
 metrics[1].metric("E[out], formula", f"{experiment.expected:.4g}")
 metrics[2].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
-                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula", delta_color="off")
+                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula" if random else None,
+                  delta_color="off")
 metrics[3].metric("test-time output", f"{experiment.test_output:.4g}",
                   help="What the unit outputs at test time, when every unit is used.")
 metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
 metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
-                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula", delta_color="off")
-st.caption(
-    f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"
-    f"{2 * experiment.mc_mean_standard_error:.2g} for the mean (2 √(Var / {n_samples:,})) and ±"
-    f"{2 * experiment.mc_variance_standard_error:.2g} for the variance. More masks, smaller errors."
-)
+                  delta=f"{experiment.mc_variance - experiment.variance:+.2g}" if random else None,
+                  delta_color="off", help="The unbiased sample variance of the outputs; the small number is its "
+                                          "difference from the formula.")
+if random:
+    st.caption(
+        f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"
+        f"{2 * experiment.mc_mean_standard_error:.2g} for the mean (2 √(Var / {n_samples:,})) and ±"
+        f"{2 * experiment.mc_variance_standard_error:.2g} for the variance. More masks, smaller errors."
+    )
+else:
+    st.caption("No randomness here: every mask gives the same output, so the Monte-Carlo mean and variance "
+               "equal the formulas exactly.")
 
 row = st.columns(2)
 with row[0]:
@@ -119,7 +127,8 @@ with row[1]:
         width="stretch", key="expected_running_mean",
     )
     st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
-               "E[out] ± 2 √(Var / k), narrows like 1/√k.")
+               "E[out] ± 2 √(Var / k), narrows like 1/√k." if random else
+               "Every output is the same, so the running mean is flat from the first mask on.")
 
 st.subheader("What the randomness costs: the variance, as keep_prob moves")
 curve_q, curve, grid, points, errors = cached.variance_view(x, int(n_samples), settings.seed, inverted)
@@ -149,7 +158,13 @@ with row[1]:
                + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled a: "
                                       "multiplying by keep_prob at test time is what makes the two phases agree."))
 
-if inverted:
+if keep_prob == 0.0:
+    notice = ("with keep_prob 0 nothing survives training, in either variant: the mean is 0. Standard dropout "
+              "at least agrees at test time (× 0); inverted dropout would pass x on at test time. Raise keep_prob "
+              "to see the means agree.")
+elif keep_prob == 1.0:
+    notice = "with keep_prob 1 there is nothing to average: lower keep_prob to see the two spikes and the mean between."
+elif inverted:
     notice = ("inverted dropout's training mean equals x, the test-time output, at every keep_prob above 0: "
               "that is why the division by keep_prob is there. The price is variance, "
               "x²(1 − keep_prob)/keep_prob, which explodes as keep_prob falls.")

@@ -50,7 +50,7 @@ def test_page_runs_clean_and_shows_core_numbers(keep_prob, variant):
     assert len(specs) == 4
     assert not any("nan" in spec["layout"]["title"]["text"].lower() for spec in specs)
     if keep_prob == "0":
-        assert shown["kept value"] == "never kept"
+        assert shown["kept value"] == "none"
         assert any("every mask drops the unit" in w.value for w in at.warning)
     elif keep_prob == "1":
         assert any("no randomness" in i.value for i in at.info)

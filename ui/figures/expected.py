@@ -26,7 +26,10 @@ def outcome_figure(values: Sequence[float], labels: Sequence[str], probabilities
     drawn as the balance point between the spikes.
     """
     values = np.asarray(values, dtype=float)
-    span = float(np.ptp(np.append(values, 0.0))) or 1.0
+    span = float(np.ptp(np.append(values, 0.0))) or max(float(np.max(np.abs(values))), 1.0)
+    middle = (values.min() + values.max()) / 2
+    # Labels beside the diamonds, pointing inwards, so the E[out] line never crosses them.
+    positions = ["middle right" if v <= middle else "middle left" for v in values]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=values, y=observed, width=span * 0.06, name=f"observed over {n_samples:,} masks",
                          marker={"color": variant_colour(inverted)},
@@ -34,7 +37,7 @@ def outcome_figure(values: Sequence[float], labels: Sequence[str], probabilities
                          hovertemplate="output %{x:.3f} (%{customdata})<br>observed %{y:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=values, y=probabilities, mode="markers+text", name="probability",
                              text=[f"{label}: {p:.2f}" for label, p in zip(labels, probabilities, strict=True)],
-                             textposition="top center",
+                             textposition=positions if len(values) > 1 else "middle right",
                              marker={"symbol": "diamond", "size": 13, "color": REFERENCE},
                              hovertemplate="output %{x:.3f}<br>probability %{y:.3f}<extra></extra>"))
     fig.add_vline(x=expected, line={"color": PALETTE["vermillion"], "dash": "dash", "width": 2})
@@ -105,7 +108,7 @@ def variance_figure(curve_keep_probs, curve, point_keep_probs, points, point_err
     fig.add_trace(go.Scatter(x=point_keep_probs, y=points, mode="markers",
                              name=f"Monte-Carlo, {n_samples:,} masks each (± 2 SE)",
                              error_y={"type": "data", "array": 2 * np.asarray(point_errors), "visible": True,
-                                      "color": colour},
+                                      "color": colour, "width": 3, "thickness": 1.5},
                              marker={"color": colour, "size": 9},
                              hovertemplate="keep_prob %{x:.2f}<br>sample variance %{y:.4f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[keep_prob], y=[current_mc_variance], mode="markers",
@@ -119,7 +122,7 @@ def variance_figure(curve_keep_probs, curve, point_keep_probs, points, point_err
     top = float(np.max(finite)) if finite.size else 0.0
     top = 1.15 * top if top > 0 else 1.0
     fig.update_yaxes(range=[-0.03 * top, top])
-    fig.update_xaxes(range=[0, 1.02])
+    fig.update_xaxes(range=[-0.03, 1.03])
     fig = style(fig, f"Variance of the output vs keep_prob (x = {x:.3g})", "keep_prob (q)", "variance of the output",
                 height=420)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
@@ -148,7 +151,7 @@ def layer_means_figure(activations, mc_mean, mc_standard_error, test_output, n_s
     fig.add_trace(go.Scatter(x=units, y=mc_mean, mode="markers",
                              name=f"mean training output over {n_samples:,} masks (± 2 SE)",
                              error_y={"type": "data", "array": 2 * np.asarray(mc_standard_error), "visible": True,
-                                      "color": colour},
+                                      "color": colour, "width": 3, "thickness": 1.5},
                              marker={"color": colour, "size": 9},
                              hovertemplate="unit %{x}<br>training mean %{y:.3f}<extra></extra>"))
     fig.update_xaxes(dtick=1)
