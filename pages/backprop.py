@@ -91,6 +91,14 @@ elif keep_prob == 1.0:
     )
 
 st.subheader("1 · Gradients flowing back through the mask")
+if 0 < keep_prob < 1 and n_dropped == n_hidden:
+    st.info(
+        f"This draw happens to drop all {n_hidden} hidden units"
+        f"{' in every example' if n_examples > 1 else ''} (at keep_prob {keep_prob:.2f} that is not rare), so no "
+        "gradient reaches W₁ and the bugs below have nothing to get wrong. Change the **seed** in the sidebar, or "
+        "use 4 examples, to see a mask that keeps some units.",
+        icon=":material/casino:",
+    )
 columns = st.columns([1, 1])
 with columns[0]:
     title = ("Gradient of every weight (one example)" if n_examples == 1
