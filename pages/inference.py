@@ -99,11 +99,14 @@ linear, E[ReLU(z)] ≠ ReLU(E[z]), so with ReLUs the average of the sampled netw
 something slightly different from the weight-scaled network, and the gap levels off.
 """
 )
-ks_gap, gap_linear, gap_relu = cached.logit_gaps(run, int(max_k))
+with st.spinner(f"Averaging up to {cached.GAP_MAX_K} sampled networks"):
+    ks_gap, gap_linear, gap_relu = cached.logit_gaps(run)
 st.plotly_chart(figures.logit_gap_figure(ks_gap, gap_linear, gap_relu), width="stretch", key="inf_logit_gap")
 st.caption(f"Mean absolute difference between the Monte-Carlo average of the 10 output scores (logits) and the "
-           f"weight-scaled scores, over {cached.GAP_IMAGES} test digits, using the trained weights with and "
-           "without the ReLUs. The linear curve follows the dotted 1/√k line down; the ReLU curve flattens out.")
+           f"weight-scaled scores, over {cached.GAP_IMAGES} test digits and k up to {cached.GAP_MAX_K}, using the "
+           "trained weights with and without the ReLUs. At first both fall like 1/√k (sampling noise). The linear "
+           "curve keeps following the dotted line towards 0; the ReLU curve flattens out once the noise is below "
+           "its bias, the part of the difference that no number of samples removes.")
 
 st.subheader("MC dropout as a measure of uncertainty")
 check_query_param(SAMPLES_KEY, _one_of(cached.MC_SAMPLE_CHOICES),

@@ -29,7 +29,7 @@ def test_curves_show_train_and_test_for_both_models_on_one_axis(builder):
     assert len(fig.data) == 4
     names = [trace.name for trace in fig.data]
     assert any(n.startswith("test, no dropout") for n in names)
-    assert any("dropout (keep_prob 0.50, input 0.80)" in n for n in names)
+    assert any("dropout 0.50, input 0.80" in n for n in names)
     assert {trace.line.color for trace in fig.data} == {WITH_DROPOUT, WITHOUT_DROPOUT}
     assert {trace.line.dash for trace in fig.data} == {None, figures.TRAIN_DASH}
     assert tuple(fig.layout.xaxis.range) == (0.5, 10.5)
@@ -47,7 +47,7 @@ def test_gap_curves_subtract_train_from_test():
     fig = figures.gap_curves(_history(4, 0.03), _history(4, 0.06), keep_prob=0.5)
     gaps = {trace.name: np.asarray(trace.y) for trace in fig.data}
     np.testing.assert_allclose(gaps["no dropout"], 6.0)
-    np.testing.assert_allclose(gaps["dropout (keep_prob 0.50)"], 3.0)
+    np.testing.assert_allclose(gaps["dropout 0.50"], 3.0)
     _titled(fig)
 
 

@@ -55,7 +55,8 @@ MAX_REPEATS = 8
 DEFAULT_REPEATS = 4
 MC_SAMPLE_CHOICES = (10, 20, 50, 100, 200)
 AMBIGUOUS_SHOWN = 6
-GAP_IMAGES = 200  # test images the linear-vs-ReLU comparison averages over
+GAP_IMAGES = 10  # test images the linear-vs-ReLU comparison averages over (10 logits each)
+GAP_MAX_K = 3000  # the ReLU's bias only shows once the sampling noise has fallen below it
 
 
 # --- the remembered-runs store -------------------------------------------------------------------
@@ -283,9 +284,9 @@ def toy_uncertainty(shape: str, noise: float, n_points: int, keep_prob: float, s
 # --- inference on the digits ---------------------------------------------------------------------
 
 
-def mc_ks(max_k: int) -> np.ndarray:
-    """About a dozen k from 1 to max_k, spread evenly on a log scale."""
-    return np.unique(np.round(np.geomspace(1, max_k, 14)).astype(int))
+def mc_ks(max_k: int, count: int = 14) -> np.ndarray:
+    """About `count` k from 1 to max_k, spread evenly on a log scale."""
+    return np.unique(np.round(np.geomspace(1, max_k, count)).astype(int))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -300,11 +301,12 @@ def mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.n
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def logit_gaps(run: DigitsRun, max_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ks and the mean |MC mean logit − weight-scaled logit| with the ReLUs (as trained) and with them removed."""
+def logit_gaps(run: DigitsRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ks (1 to GAP_MAX_K) and the mean |MC mean logit − weight-scaled logit| over GAP_IMAGES test digits,
+    with the ReLUs (as trained) and with them removed (a linear network with the same weights)."""
     _, X_test, _, _ = digits_split(run.seed)
     result = digits_result(run)
-    ks = mc_ks(max_k)
+    ks = mc_ks(GAP_MAX_K, 16)
     linear = mlp.mc_logit_gap(result, X_test[:GAP_IMAGES], ks, activation="linear", rng=run.seed)
     relu = mlp.mc_logit_gap(result, X_test[:GAP_IMAGES], ks, activation="relu", rng=run.seed)
     return ks, linear, relu

@@ -18,6 +18,13 @@ def _band_colour(hex_colour: str, alpha: float) -> str:
     return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
+def _log_k_axis(fig: go.Figure, ks) -> None:
+    """A log k axis labelled at 1, 2, 5, 10, 20, 50, ... only (no crowded minor labels)."""
+    top = float(np.max(ks)) if np.size(ks) else 1.0
+    ticks = [m * 10**e for e in range(0, 6) for m in (1, 2, 5) if m * 10**e <= top * 1.0001]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+
+
 def mc_error_figure(ks: Sequence[int], errors: np.ndarray, weight_scaling_error: float, *,
                     height: int = 420) -> go.Figure:
     """Test error of MC averaging over k masks (mean over repeats, min-max band, each repeat faint) against k,
@@ -40,7 +47,7 @@ def mc_error_figure(ks: Sequence[int], errors: np.ndarray, weight_scaling_error:
                              name=f"weight scaling ({100 * weight_scaling_error:.2f}%)",
                              line={"color": REFERENCE, "width": 2, "dash": "dash"},
                              hovertemplate="weight scaling %{y:.2f}%<extra></extra>"))
-    fig.update_xaxes(type="log")
+    _log_k_axis(fig, ks)
     fig.update_yaxes(rangemode="tozero")
     style(fig, "Test error: averaging k sampled networks vs one weight-scaled pass", "k (masks averaged)",
           "test error (%)", height=height)
@@ -63,8 +70,8 @@ def logit_gap_figure(ks: Sequence[int], gap_linear: np.ndarray, gap_relu: np.nda
     if gap_linear.size and gap_linear[0] > 0:
         fig.add_trace(go.Scatter(x=ks, y=gap_linear[0] / np.sqrt(ks / ks[0]), mode="lines", name="∝ 1/√k",
                                  line={"color": REFERENCE, "width": 1, "dash": "dot"}, hoverinfo="skip"))
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    _log_k_axis(fig, ks)
+    fig.update_yaxes(type="log", dtick=1)
     style(fig, "How far the average over k masks is from weight scaling", "k (masks averaged)",
           "mean |MC logit − scaled logit|", height=height)
     fig.update_layout(legend={"orientation": "v", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0})
@@ -80,8 +87,9 @@ def uncertainty_map(grid_x: np.ndarray, grid_y: np.ndarray, values: np.ndarray, 
                                colorbar={"title": {"text": colorbar_title}, "len": 0.8},
                                hovertemplate="(%{x:.2f}, %{y:.2f})<br>" + colorbar_title + " %{z:.3f}<extra></extra>"))
     _add_points(fig, X, y)
+    style(fig, title, "x₁", "x₂", height=height)
     _square_plane(fig, grid_x, grid_y)
-    return style(fig, title, "x₁", "x₂", height=height)
+    return fig
 
 
 def ambiguous_digits_figure(images: np.ndarray, true_labels: Sequence[int], mean_proba: np.ndarray,
@@ -100,7 +108,7 @@ def ambiguous_digits_figure(images: np.ndarray, true_labels: Sequence[int], mean
         fig.add_trace(go.Heatmap(z=images[k], zmin=0, zmax=1, colorscale="Greys", showscale=False,
                                  hovertemplate="pixel (%{y}, %{x}) = %{z:.2f}<extra></extra>"), row=1, col=k + 1)
         fig.add_trace(go.Bar(x=classes, y=mean_proba[k], marker_color=WITH_DROPOUT, name="MC mean probability",
-                             showlegend=k == 0, error_y={"type": "data", "array": spread[k], "visible": True,
+                             showlegend=False, error_y={"type": "data", "array": spread[k], "visible": True,
                                                          "color": REFERENCE, "thickness": 1.2},
                              hovertemplate="class %{x}<br>p %{y:.2f}<extra></extra>"), row=2, col=k + 1)
     for k in range(1, count + 1):

@@ -18,12 +18,12 @@ TRAIN_DASH = "dot"  # training-set curves are dotted, test-set curves solid
 
 def _model_label(keep_prob: float, keep_prob_input: float) -> str:
     if keep_prob_input < 1.0:
-        return f"dropout (keep_prob {keep_prob:.2f}, input {keep_prob_input:.2f})"
-    return f"dropout (keep_prob {keep_prob:.2f})"
+        return f"dropout {keep_prob:.2f}, input {keep_prob_input:.2f}"
+    return f"dropout {keep_prob:.2f}"
 
 
 def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
-                 keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 400) -> go.Figure:
+                 keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 460) -> go.Figure:
     """Train (dotted) and test (solid) error per epoch, with and without dropout, on the same axes (percent).
 
     epochs: the planned number of epochs, so the x axis does not jump while the curves grow.
@@ -40,12 +40,12 @@ def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, k
     _epoch_axis(fig, epochs)
     fig.update_yaxes(rangemode="tozero")
     style(fig, "Error: train (dotted) and test (solid)", "epoch", "error (%)", height=height)
-    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "right", "x": 1.0})
+    _legend_below(fig)
     return fig
 
 
 def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
-                keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 400) -> go.Figure:
+                keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 460) -> go.Figure:
     """Training objective (dotted, dropout on while training) and test loss (solid), log scale."""
     fig = go.Figure()
     for history, name, colour in ((without_dropout, "no dropout", WITHOUT_DROPOUT),
@@ -57,9 +57,9 @@ def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, ke
                                  name=f"train, {name}", line={"color": colour, "width": 2, "dash": TRAIN_DASH},
                                  hovertemplate="epoch %{x}<br>training loss %{y:.3f}<extra></extra>"))
     _epoch_axis(fig, epochs)
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only
     style(fig, "Cross-entropy loss (log scale)", "epoch", "loss", height=height)
-    fig.update_layout(legend={"orientation": "v", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0})
+    _legend_below(fig)
     return fig
 
 
@@ -77,6 +77,13 @@ def gap_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, kee
     _epoch_axis(fig, epochs)
     style(fig, "Generalisation gap: test error − train error", "epoch", "gap (percentage points)", height=height)
     return fig
+
+
+def _legend_below(fig: go.Figure) -> None:
+    """Four curves' names under the plot, two per row, where they cover no data."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0,
+                              "entrywidth": 0.5, "entrywidthmode": "fraction"},
+                      margin={"b": 120})
 
 
 def _epoch_axis(fig: go.Figure, epochs: int | None) -> None:
@@ -187,8 +194,9 @@ def decision_boundary(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray,
                              line={"color": REFERENCE, "width": 3}, showscale=False, name="boundary (p = 0.5)",
                              showlegend=True, hoverinfo="skip"))
     _add_points(fig, X, y)
+    style(fig, title, "x₁", "x₂", height=height)
     _square_plane(fig, grid_x, grid_y)
-    return style(fig, title, "x₁", "x₂", height=height)
+    return fig
 
 
 def _add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray) -> None:
@@ -202,7 +210,9 @@ def _add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray) -> None:
 
 
 def _square_plane(fig: go.Figure, grid_x: np.ndarray, grid_y: np.ndarray) -> None:
-    fig.update_xaxes(range=[float(grid_x[0]), float(grid_x[-1])], showgrid=False, zeroline=False)
+    """Equal units on both axes, the plot shrunk to the data (not the ranges stretched), legend below."""
+    fig.update_xaxes(range=[float(grid_x[0]), float(grid_x[-1])], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(range=[float(grid_y[0]), float(grid_y[-1])], showgrid=False, zeroline=False,
-                     scaleanchor="x", scaleratio=1)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0})
+                     scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0.0},
+                      margin={"b": 90})
