@@ -151,7 +151,7 @@ class NextLayerShift:
     train_mean: np.ndarray  # mean over the batch of z at train time (each example its own mask)
     expected_train: np.ndarray  # E[z] at train time, exactly: E[h] W + b
     test_mean: np.ndarray  # mean over the batch of z at test time
-    train_std_error: np.ndarray  # standard error of train_mean (over the batch)
+    train_std_error: np.ndarray  # standard error of train_mean from the masks alone (0 at keep_prob 0 and 1)
 
 
 def next_layer_shift(scheme: str, keep_prob: float, seed=0, *, n_examples: int = 512,
@@ -175,13 +175,14 @@ def next_layer_shift(scheme: str, keep_prob: float, seed=0, *, n_examples: int =
     train_scale, test_scale = scale_factors(scheme, keep_prob)
     z_train = (a * mask * train_scale) @ W + b  # (N, K)
     z_test = (a * test_scale) @ W + b
-    expected = expected_output(a, keep_prob, training=True, inverted=train_inverted).mean(axis=0) @ W + b
+    z_expected = expected_output(a, keep_prob, training=True, inverted=train_inverted) @ W + b  # (N, K): E over masks
+    mask_noise = z_train - z_expected  # what the masks add, example by example (mean 0)
     return NextLayerShift(
         scheme,
         z_train.mean(axis=0),
-        expected,
+        z_expected.mean(axis=0),
         z_test.mean(axis=0),
-        z_train.std(axis=0, ddof=1) / np.sqrt(n_examples),
+        mask_noise.std(axis=0, ddof=1) / np.sqrt(n_examples),
     )
 
 

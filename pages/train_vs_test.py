@@ -139,7 +139,7 @@ with columns[1]:
     train_avg, test_avg = float(shift.train_mean.mean()), float(shift.test_mean.mean())
     st.metric("mean z at train time", f"{train_avg:.3f}")
     st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
-              delta_color="off" if scheme != "forgot to scale" else "inverse")
+              delta_color="inverse" if scheme == "forgot to scale" and keep_prob < 1 else "off")
     if scheme == "forgot to scale" and 0 < keep_prob < 1:
         st.error(f"The next layer's inputs jump by {test_avg - train_avg:+.2f} on average at test time: its "
                  "weights and biases were fitted to smaller inputs, so its ReLUs fire differently and the "

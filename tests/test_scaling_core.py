@@ -148,3 +148,11 @@ def test_wrong_arguments_are_refused_with_the_argument_named():
     with pytest.raises(ValueError, match="mask"):
         worked_example((1.0, 2.0), (True, False, True))
     assert set(SCHEMES) == {"standard", "inverted", "forgot to scale"}
+
+
+def test_next_layer_noise_comes_from_the_masks_only():
+    for keep_prob in (0.0, 1.0):  # no randomness: no standard error, the exact expectation
+        shift = next_layer_shift("inverted", keep_prob, seed=2)
+        np.testing.assert_array_equal(shift.train_std_error, 0.0)
+        np.testing.assert_allclose(shift.train_mean, shift.expected_train, rtol=1e-12)
+    assert np.all(next_layer_shift("inverted", 0.5, seed=2).train_std_error > 0)
