@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe & Ito (2008): eight colours that stay distinct under the common colour-vision deficiencies.
 PALETTE = {
@@ -38,11 +39,20 @@ MASK_SCALE = [[0.0, DROPPED], [0.5, DROPPED], [0.5, KEPT], [1.0, KEPT]]  # 0 = d
 FONT_SIZE = 14
 
 
+# The house template is made Plotly's default once: a new figure then starts white for a few ms,
+# whereas `update_layout(template=...)` on every figure costs ~75 ms (a deep copy and validation
+# of the whole template), the largest part of a page's rerun. Streamlit sets its own default when
+# it is imported; app.py imports streamlit before this module, and style() falls back if not.
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
+
+
 def style(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
           *, height: int = 360, legend: bool = True) -> go.Figure:
     """Apply the house layout: white template, readable font, bold title, axis titles."""
+    if pio.templates.default != TEMPLATE:  # the default was reset after this module was imported
+        fig.update_layout(template=TEMPLATE)
     fig.update_layout(
-        template="plotly_white",
         title={"text": f"<b>{title}</b>", "x": 0.0, "xanchor": "left", "font": {"size": FONT_SIZE + 3}},
         font={"size": FONT_SIZE},
         height=height,
