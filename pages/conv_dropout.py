@@ -88,11 +88,11 @@ with element_column:
         "Every map keeps pixels all over its shape, with scattered holes between them."))
 with channel_column:
     st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
-    st.plotly_chart(mask_grid(drawn.channel, shown.short_names, "Mask, one draw per map (blue kept, grey dropped)",
+    st.plotly_chart(mask_grid(drawn.channel_maps, shown.short_names, "Mask, one draw per map (blue kept, grey dropped)",
                               height=300, colorbar=False),
                     width="stretch", key="conv_channel_mask")
     st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after spatial dropout",
-                             kept=drawn.channel[:, None, None], height=320, colorbar=False),
+                             kept=drawn.channel_maps, height=320, colorbar=False),
                     width="stretch", key="conv_channel_maps")
     st.caption(f"{maps_kept} of {channels} maps kept. " + (
         "Nothing is dropped." if maps_kept == channels else

@@ -10,6 +10,7 @@ from core.conv import FILTER_NAMES, FILTER_SHORT_NAMES, feature_maps, generated_
 from ui.figures.conv import (
     KIND_LABELS,
     correlation_figure,
+    decode_typed,
     information_figure,
     input_figure,
     map_grid,
@@ -26,28 +27,43 @@ def _title(fig: go.Figure) -> str:
     return fig.layout.title.text
 
 
+def _panels(fig: go.Figure, trace: int, shape: tuple[int, int]) -> list[np.ndarray]:
+    """Cut the panels out of a grid's canvas, at the places its panel titles point to."""
+    canvas = decode_typed(fig.data[trace].z)
+    h, w = shape
+    panels = []
+    for note in fig.layout.annotations:
+        top, left = round(note.y + 0.5), round(note.x - (w - 1) / 2)
+        assert top >= 1 and left >= 0  # room for the title above the panel
+        panels.append(np.array(canvas[top : top + h, left : left + w]))
+    return panels
+
+
 def test_input_figure():
     image = generated_scene(24, 0)
     fig = input_figure(image, "Input picture")
     assert "Input picture" in _title(fig)
-    assert len(fig.data) == 1 and np.array_equal(np.asarray(fig.data[0].z), image)
-    assert fig.layout.yaxis.range == (23.5, -0.5)  # row 0 on top, exactly the pixels
+    assert len(fig.data) == 1 and np.allclose(decode_typed(fig.data[0].z), image, atol=1e-6)
+    assert tuple(fig.layout.yaxis.range) == (23.5, -0.5)  # row 0 on top, exactly the pixels
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
     with pytest.raises(ValueError):
         input_figure(np.zeros((2, 3, 4)), "x")
 
 
-def test_map_grid_without_mask_has_one_panel_per_channel():
+def test_map_grid_without_mask_shows_one_panel_per_channel():
     maps = _maps()
     fig = map_grid(maps, FILTER_NAMES, "Feature maps")
     assert "Feature maps" in _title(fig)
-    assert len(fig.data) == len(FILTER_NAMES)
+    assert len(fig.data) == 1  # one tiled heatmap: cheap for the browser
     assert [a.text for a in fig.layout.annotations] == list(FILTER_NAMES)
-    for c, trace in enumerate(fig.data):
-        assert np.array_equal(np.asarray(trace.z), maps[c])
-        assert trace.xaxis == ("x" if c == 0 else f"x{c + 1}")
+    panels = _panels(fig, 0, maps.shape[1:])
+    for c, panel in enumerate(panels):
+        assert np.allclose(panel, maps[c], atol=1e-6)
+    canvas = decode_typed(fig.data[0].z)
+    assert np.isnan(canvas).sum() == canvas.size - maps.size  # everything else is a gap
     # One shared, symmetric colour scale with its bar.
-    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax == -np.abs(maps).max()
+    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax
+    assert fig.layout.coloraxis.cmax == pytest.approx(np.abs(maps).max())
     assert fig.layout.coloraxis.showscale is not False
 
 
@@ -55,15 +71,12 @@ def test_map_grid_with_element_mask_leaves_holes_drawn_grey():
     maps = _maps()
     kept = np.random.default_rng(0).random(maps.shape) < 0.5
     fig = map_grid(maps, FILTER_SHORT_NAMES, "After dropout", kept=kept, colorbar=False)
-    values, holes = fig.data[0::2], fig.data[1::2]
-    assert len(values) == len(holes) == len(FILTER_SHORT_NAMES)
+    assert len(fig.data) == 2 and fig.data[1].colorscale[0][1] == DROPPED
+    values, holes = _panels(fig, 0, maps.shape[1:]), _panels(fig, 1, maps.shape[1:])
     for c in range(len(FILTER_SHORT_NAMES)):
-        z = np.asarray(values[c].z, dtype=float)
-        hole = np.asarray(holes[c].z, dtype=float)
-        assert np.array_equal(np.isnan(z), ~kept[c])  # dropped pixels are empty in the value layer
-        assert np.array_equal(np.isnan(hole), kept[c])  # and filled in the grey layer
-        assert np.allclose(z[kept[c]], maps[c][kept[c]])
-        assert holes[c].colorscale[0][1] == DROPPED
+        assert np.array_equal(np.isnan(values[c]), ~kept[c])  # dropped pixels are empty in the value layer
+        assert np.array_equal(np.isnan(holes[c]), kept[c])  # and filled in the grey layer
+        assert np.allclose(values[c][kept[c]], maps[c][kept[c]], atol=1e-6)
     assert fig.layout.coloraxis.showscale is False
 
 
@@ -71,20 +84,19 @@ def test_map_grid_with_channel_mask_drops_whole_maps():
     maps = _maps()
     channel = np.array([True, False] * 4)
     fig = map_grid(maps, FILTER_NAMES, "After spatial dropout", kept=channel[:, None, None])
-    values = fig.data[0::2]
-    for c, keep in enumerate(channel):
-        z = np.asarray(values[c].z, dtype=float)
-        assert np.all(np.isnan(z)) != keep
+    for keep, panel in zip(channel, _panels(fig, 0, maps.shape[1:]), strict=True):
+        assert np.all(np.isnan(panel)) != keep
 
 
 def test_mask_grid_accepts_pixel_and_channel_masks():
     pixel = np.random.default_rng(1).random((8, 6, 6)) < 0.5
     fig = mask_grid(pixel, FILTER_NAMES, "Mask")
-    assert "Mask" in _title(fig) and len(fig.data) == 8
-    assert np.array_equal(np.asarray(fig.data[3].z), pixel[3].astype(int))
+    assert "Mask" in _title(fig) and len(fig.data) == 1
+    assert np.array_equal(_panels(fig, 0, (6, 6))[3], pixel[3].astype(float))
     assert list(fig.layout.coloraxis.colorbar.ticktext) == ["dropped", "kept"]
     per_map = mask_grid(np.array([True, False, True, True, False, False, True, False]), FILTER_NAMES, "Maps")
-    assert np.all(np.asarray(per_map.data[1].z) == 0) and np.all(np.asarray(per_map.data[0].z) == 1)
+    panels = _panels(per_map, 0, (8, 8))
+    assert np.all(panels[1] == 0) and np.all(panels[0] == 1)
     with pytest.raises(ValueError):
         mask_grid(pixel, FILTER_NAMES[:3], "wrong names")
 

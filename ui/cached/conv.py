@@ -91,6 +91,11 @@ class Masks:
         mask = {"element": self.element, "dropblock": self.dropblock}[kind]
         return int(mask.sum()), int(mask.size)
 
+    @property
+    def channel_maps(self) -> np.ndarray:
+        """The channel mask spread over each map's pixels: (C, H, W), as the element mask."""
+        return np.broadcast_to(self.channel[:, None, None], self.element.shape)
+
     def kept_maps(self) -> int:
         """How many maps the channel mask keeps."""
         return int(self.channel.sum())
