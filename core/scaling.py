@@ -153,6 +153,16 @@ class NextLayerShift:
     test_mean: np.ndarray  # mean over the batch of z at test time
     train_std_error: np.ndarray  # standard error of train_mean from the masks alone (0 at keep_prob 0 and 1)
 
+    @property
+    def overall_train(self) -> float:
+        """Mean of z at train time over the batch and every next-layer unit."""
+        return float(self.train_mean.mean())
+
+    @property
+    def overall_test(self) -> float:
+        """Mean of z at test time over the batch and every next-layer unit."""
+        return float(self.test_mean.mean())
+
 
 def next_layer_shift(scheme: str, keep_prob: float, seed=0, *, n_examples: int = 512,
                      n_hidden: int = 16, n_next: int = 4) -> NextLayerShift:

@@ -178,6 +178,11 @@ with columns[1]:
         figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {label}"),
         width="stretch", key="bp_check_scatter",
     )
+    st.plotly_chart(
+        figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
+                               selected=VARIANT_OPTIONS.index(variant)),
+        width="stretch", key="bp_variant_errors",
+    )
 explanations = {
     "correct": "Every point sits on the diagonal: the backward pass is the derivative of the forward pass.",
     "no_scale": "dW₂ and db₂ are still right (they are above the dropout layer), but every gradient below it is "
@@ -191,11 +196,6 @@ explanations = {
                "size 1/h. Freeze the mask (or reseed the generator before every evaluation) when checking dropout.",
 }
 st.caption(explanations[variant])
-st.plotly_chart(
-    figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
-                           selected=VARIANT_OPTIONS.index(variant)),
-    width="stretch", key="bp_variant_errors",
-)
 
 st.subheader("3 · Which weights receive no update this step")
 if n_dropped:

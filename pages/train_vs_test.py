@@ -136,7 +136,7 @@ with columns[0]:
                                               shift.test_mean, scheme=scheme),
                     width="stretch", key="tvt_next_layer")
 with columns[1]:
-    train_avg, test_avg = float(shift.train_mean.mean()), float(shift.test_mean.mean())
+    train_avg, test_avg = shift.overall_train, shift.overall_test
     st.metric("mean z at train time", f"{train_avg:.3f}")
     st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
               delta_color="inverse" if scheme == "forgot to scale" and keep_prob < 1 else "off")
