@@ -67,7 +67,7 @@ def check_scatter(analytic: Mapping[str, np.ndarray], numerical: Mapping[str, np
 
 
 def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: int | None = None,
-                   height: int = 340) -> go.Figure:
+                   height: int = 380) -> go.Figure:
     """Horizontal bars of the relative difference of each backward variant on a log axis, with the 1e-7 line."""
     errors = np.maximum(np.asarray(errors, dtype=float), FLOOR)
     colours = [PALETTE["green"] if e < THRESHOLD else NO_SCALING for e in errors]
@@ -81,13 +81,14 @@ def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: 
     fig.add_vline(x=THRESHOLD, line={"color": REFERENCE, "dash": "dash", "width": 2})
     fig.add_annotation(x=np.log10(THRESHOLD), y=1.0, yref="paper", text="1e-7: pass below", showarrow=False,
                        xanchor="left", yanchor="bottom", font={"size": 12})
-    fig.update_xaxes(type="log", range=[-13, 1.3], exponentformat="power")
+    fig.update_xaxes(type="log", range=[-13, 1.8], exponentformat="power")
     fig.update_yaxes(autorange="reversed")
     fig.add_trace(go.Bar(x=[None], y=[None], name="passes (< 1e-7)", marker={"color": PALETTE["green"]}))
     fig.add_trace(go.Bar(x=[None], y=[None], name="fails", marker={"color": NO_SCALING}))
     fig = style(fig, "Every backward variant against the numerical gradient", "relative difference (log scale)",
                 None, height=height)
-    fig.update_layout(margin={"l": 20, "t": 60, "b": 50}, showlegend=True)
+    fig.update_layout(margin={"l": 20, "t": 60, "b": 40}, showlegend=True,
+                      legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0, "xanchor": "left"})
     fig.data[0].showlegend = False
     return fig
 
