@@ -41,7 +41,7 @@ with formulas[1]:
              r"\text{train: } \mathrm{out} &= x\,m, \quad m \sim \mathrm{Bernoulli}(q) \\"
              r"\mathbb{E}[\mathrm{out}] &= q\cdot x + (1-q)\cdot 0 = q\,x \\"
              r"\mathrm{Var}[\mathrm{out}] &= x^{2}\,q\,(1-q) \\"
-             r"\text{test: } \mathrm{out} &= q\,x \quad \text{(every unit used, scaled by } q\text{)}"
+             r"\text{test: } \mathrm{out} &= q\,x"
              r"\end{aligned}")
 st.caption(
     f"keep_prob = q = {keep_prob:.2f} is PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` and Keras "
@@ -85,21 +85,20 @@ elif keep_prob == 1.0:
         icon=":material/check_circle:",
     )
 
-metrics = st.columns(6)
+metrics = [*st.columns(3), *st.columns(3)]  # the mean (top row), then the spread (bottom row)
 random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the same output
-metrics[0].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "none",
+metrics[3].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "none",
                   help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
-metrics[1].metric("E[out], formula", f"{experiment.expected:.4g}")
-metrics[2].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
+metrics[0].metric("E[out], formula", f"{experiment.expected:.4g}")
+metrics[1].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
                   delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula" if random else None,
                   delta_color="off")
-metrics[3].metric("test-time output", f"{experiment.test_output:.4g}",
+metrics[2].metric("test-time output", f"{experiment.test_output:.4g}",
                   help="What the unit outputs at test time, when every unit is used.")
 metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
 metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
-                  delta=f"{experiment.mc_variance - experiment.variance:+.2g}" if random else None,
-                  delta_color="off", help="The unbiased sample variance of the outputs; the small number is its "
-                                          "difference from the formula.")
+                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula" if random else None,
+                  delta_color="off", help="The unbiased sample variance of the outputs (divided by n − 1).")
 if random:
     st.caption(
         f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"

@@ -18,7 +18,7 @@ def activations_figure(activations, zmax: float | None = None) -> go.Figure:
     """Heatmap of the activations a (N, D) before dropout; zmax: top of the colour scale (shared with the output)."""
     activations = np.asarray(activations, dtype=float)
     n, d = activations.shape
-    fig = heatmap(activations, f"Activations a ({n} examples × {d} units), before dropout", X_TITLE, Y_TITLE,
+    fig = heatmap(activations, f"Activations a before dropout ({n} × {d})", X_TITLE, Y_TITLE,
                   colorbar_title="value", signed=False, text_format=".1f", height=HEATMAP_HEIGHT, zmax=zmax)
     return fig.update_traces(textfont_size=CELL_FONT)
 
