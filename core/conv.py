@@ -339,20 +339,29 @@ def neighbour_estimate(maps, mask) -> np.ndarray:
     return np.where(kept, maps, mean)
 
 
+def _channel_energy(maps: np.ndarray) -> np.ndarray:
+    """Energy sum(a^2) of each channel over images and pixels, (C,); raises if every channel is zero."""
+    energy = np.sum(maps**2, axis=(0, 2, 3))
+    if not np.any(energy > 0):
+        raise ValueError("maps are all zero: there is no information to lose")
+    return energy
+
+
 def information_left(maps, mask) -> float:
     """Share of the maps' energy that survives a mask, counting what neighbours can restore.
 
-    1 - sum((estimate - maps)^2) / sum(maps^2), with the estimate of neighbour_estimate: kept
-    pixels exactly, dropped pixels from their surviving 3x3 neighbours. 1 when nothing is
-    dropped, 0 when everything is; with no help from neighbours it equals the kept share of the
-    energy (about keep_prob). Raises ValueError when the maps are all zero.
+    Per channel c: 1 - sum((estimate - maps)^2) / sum(maps^2) over images and pixels, with the
+    estimate of neighbour_estimate (kept pixels exactly, dropped pixels from their surviving 3x3
+    neighbours); then the mean over the channels that are not all zero, so that every filter
+    counts the same (a bright blur channel would otherwise outweigh the thin edge channels).
+    1 when nothing is dropped, 0 when everything is; with no help from neighbours it is the kept
+    share of the energy (about keep_prob). Raises ValueError when the maps are all zero.
     """
     maps = _check_maps(maps)
-    energy = float(np.sum(maps**2))
-    if energy == 0.0:
-        raise ValueError("maps are all zero: there is no information to lose")
-    error = float(np.sum((neighbour_estimate(maps, mask) - maps) ** 2))
-    return 1.0 - error / energy
+    energy = _channel_energy(maps)
+    error = np.sum((neighbour_estimate(maps, mask) - maps) ** 2, axis=(0, 2, 3))
+    live = energy > 0
+    return float(np.mean(1.0 - error[live] / energy[live]))
 
 
 def information_left_curve(maps, kind: str, keep_probs, rng=None, *, block_size: int = 3,
@@ -368,15 +377,15 @@ def information_left_curve(maps, kind: str, keep_probs, rng=None, *, block_size:
     if kind == "channel":
         # A dropped map's neighbours are dropped with it, so nothing is restored and the information
         # left is the kept share of the energy: per-map energies suffice (same numbers, far cheaper).
-        map_energy = np.sum(maps**2, axis=(2, 3))  # (N, C)
-        total = float(map_energy.sum())
-        if total == 0.0:
-            raise ValueError("maps are all zero: there is no information to lose")
-        n, c = map_energy.shape
+        channel_energy = _channel_energy(maps)  # (C,)
+        live = channel_energy > 0
+        map_energy = np.sum(maps**2, axis=(2, 3))[:, live]  # (N, live C)
+        n, c = maps.shape[:2]
         shares = []
         for q in keep_probs:
-            kept = sample_mask("channel", (repeats * n, c, 1, 1), q, rng).reshape(repeats, n, c)
-            shares.append(float(np.mean(np.sum(kept * map_energy, axis=(1, 2)))) / total)
+            kept = sample_mask("channel", (repeats * n, c, 1, 1), q, rng).reshape(repeats, n, c)[:, :, live]
+            per_channel = np.sum(kept * map_energy, axis=1) / channel_energy[live]  # (repeats, live C)
+            shares.append(float(np.mean(per_channel)))
         return np.array(shares)
     return np.array([
         np.mean([information_left(maps, sample_mask(kind, maps.shape, q, rng, block_size=block_size))
@@ -386,10 +395,10 @@ def information_left_curve(maps, kind: str, keep_probs, rng=None, *, block_size:
 
 
 def kept_energy_share(maps, mask) -> float:
-    """sum(maps^2 * mask) / sum(maps^2): the information left with no help from neighbours."""
+    """The kept share of each channel's energy, averaged over the channels that are not all zero:
+    the information left with no help from neighbours (see information_left)."""
     maps = _check_maps(maps)
-    energy = float(np.sum(maps**2))
-    if energy == 0.0:
-        raise ValueError("maps are all zero: there is no information to lose")
-    return float(np.sum(maps**2 * np.broadcast_to(np.asarray(mask, dtype=bool), maps.shape))) / energy
-
+    energy = _channel_energy(maps)
+    kept = np.sum(maps**2 * np.broadcast_to(np.asarray(mask, dtype=bool), maps.shape), axis=(0, 2, 3))
+    live = energy > 0
+    return float(np.mean(kept[live] / energy[live]))

@@ -127,8 +127,10 @@ with info_column:
     st.caption("Over the same pictures, with fresh masks at every keep_prob (200 per point for the channel curve). "
                "Spatial dropout lies on the dotted diagonal: whatever it drops, no neighbour can give back.")
 st.markdown("**Information left** counts a kept pixel as fully there and a dropped pixel as what the mean of its "
-            "surviving 3×3 neighbours (same map) says about it:")
-st.latex(r"\text{information left} = 1 - \frac{\sum (\hat a - a)^2}{\sum a^2},\qquad "
+            "surviving 3×3 neighbours (same map) says about it. It is taken per channel (sums over pictures and "
+            "pixels) and averaged over the channels, so every filter counts the same:")
+st.latex(r"\text{information left} = \frac{1}{C}\sum_c \Bigl(1 - \frac{\sum_{n,h,w} (\hat a - a)^2}"
+         r"{\sum_{n,h,w} a^2}\Bigr),\qquad "
          r"\hat a = \begin{cases} a & \text{kept} \\ \text{mean of kept neighbours (0 if none)} & \text{dropped}"
          r"\end{cases}")
 if keep_prob >= 1.0:

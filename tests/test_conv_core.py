@@ -338,12 +338,13 @@ def test_information_left_curves():
     repeats = 400
     channel = information_left_curve(maps, "channel", grid, rng=1, repeats=repeats)
     assert element[0] == 0.0 and element[-1] == pytest.approx(1.0) and np.all(np.diff(element) > 0)
-    # Channel dropout restores nothing: the mean kept energy share is keep_prob. The share of one
-    # mask has variance q (1 - q) sum(E_map^2) / (sum E_map)^2; averaged over `repeats` masks.
-    energy = np.sum(maps**2, axis=(2, 3)).ravel()
-    concentration = np.sum(energy**2) / np.sum(energy) ** 2
+    # Channel dropout restores nothing: the mean kept energy share is keep_prob. For one mask, channel
+    # c's share has variance q (1 - q) sum_n E_nc^2 / (sum_n E_nc)^2; the channels are independent, the
+    # result is their mean, and `repeats` masks are averaged.
+    energy = np.sum(maps**2, axis=(2, 3))  # (N, C)
+    concentration = np.sum(energy**2, axis=0) / np.sum(energy, axis=0) ** 2  # (C,)
     for q, value in zip(grid, channel, strict=True):
-        standard_error = np.sqrt(q * (1 - q) * concentration / repeats)
+        standard_error = np.sqrt(q * (1 - q) * np.sum(concentration) / len(concentration) ** 2 / repeats)
         assert abs(value - q) <= SIGMAS * standard_error + 1e-12
     assert np.all(element[1:-1] > channel[1:-1] + 0.2)
     # The cheap per-map path for channel dropout gives what the general formula gives.
