@@ -179,3 +179,11 @@ def test_layer_means_figure(inverted):
     assert ("unscaled activation a" in names) == (not inverted)
     assert ("inverted" if inverted else "standard") in _title(fig)
     _no_nan(fig)
+
+
+def test_output_cells_fit_three_characters():
+    assert [fm.cell_text(v) for v in (0.0, 0.5, 4.84, 9.96, 15.2)] == ["0", "0.5", "4.8", "10", "15"]
+    for keep_prob in (0.05, 0.1, 0.5, 1.0):
+        view = lm.masked_layer(lm.synthetic_layer().activations, keep_prob, 0, 1)
+        fig = fm.output_figure(view.output, keep_prob)
+        assert max(len(t) for row in fig.data[0].text for t in row) <= 3

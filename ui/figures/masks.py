@@ -65,10 +65,17 @@ def output_figure(output, keep_prob: float, zmax: float | None = None) -> go.Fig
         title = f"Output a · m / keep_prob: kept entries × {1 / keep_prob:.3g}"
     else:
         title = "Output: all 0 (every unit dropped)"
-    # Two significant digits keep every cell's text short (0.47, 4.7, 15) and so readable.
     fig = heatmap(output, title, X_TITLE, Y_TITLE, colorbar_title="value", signed=False,
-                  text_format=".2~g", height=HEATMAP_HEIGHT, zmax=zmax)
-    return fig.update_traces(textfont_size=CELL_FONT)
+                  text_format=None, height=HEATMAP_HEIGHT, zmax=zmax)
+    return fig.update_traces(text=[[cell_text(v) for v in row] for row in output], texttemplate="%{text}",
+                             textfont_size=CELL_FONT)
+
+
+def cell_text(value: float) -> str:
+    """At most three characters, so that it fits a cell: 0 (dropped), 0.5, 4.8, 15."""
+    if value == 0:
+        return "0"
+    return f"{value:.1f}" if abs(value) < 9.95 else f"{value:.0f}"
 
 
 def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_mask, running_band,
