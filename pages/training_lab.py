@@ -122,7 +122,8 @@ st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
                                    title=f"Misclassified test digits ({n_wrong} of 797; no dropout: "
                                          f"{n_wrong_without}), true → predicted"),
                 width="stretch", key="lab_misclassified")
-st.caption("Many of these are hard for a person too at 8×8 pixels: a 9 with a faint loop, a 1 drawn like a 7.")
+st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
+           "its true and its predicted digit.")
 
 with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
     st.plotly_chart(figures.unit_activity_figure(unit_means), width="stretch", key="lab_unit_activity")
@@ -168,7 +169,8 @@ with toy_controls[2]:
     n_points = st.select_slider("training points", options=cached.TOY_SIZES, value=cached.DEFAULT_TOY_SIZE,
                                 key=POINTS_KEY, bind="query-params")
 noise = round(float(noise), 2)
-grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
+with st.spinner("Training the two 2-D networks"):
+    grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
 X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
 boundary_columns = st.columns(2)
 for column, (name, (proba, train_error, test_error)) in zip(boundary_columns, boundaries.items(), strict=True):

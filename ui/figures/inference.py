@@ -79,7 +79,7 @@ def logit_gap_figure(ks: Sequence[int], gap_linear: np.ndarray, gap_relu: np.nda
 
 
 def uncertainty_map(grid_x: np.ndarray, grid_y: np.ndarray, values: np.ndarray, X: np.ndarray, y: np.ndarray, *,
-                    title: str, colorbar_title: str, zmax: float | None = None, height: int = 420) -> go.Figure:
+                    title: str, colorbar_title: str, zmax: float | None = None, height: int = 470) -> go.Figure:
     """A non-negative map over the plane (entropy or spread), with the training points on top."""
     values = np.asarray(values, dtype=float)
     fig = go.Figure(go.Heatmap(x=grid_x, y=grid_y, z=values, colorscale=SEQUENTIAL, zmin=0,

@@ -181,7 +181,7 @@ def digit_grid(images: np.ndarray, true_labels: Sequence[int], predicted: Sequen
 
 
 def decision_boundary(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray, X: np.ndarray, y: np.ndarray, *,
-                      title: str, height: int = 420) -> go.Figure:
+                      title: str, height: int = 470) -> go.Figure:
     """p(class 1) over the plane as a diverging heatmap, the 0.5 contour as the boundary, and the points.
 
     grid_x: (G,), grid_y: (G,), proba: (G, G) with rows along grid_y; X: (N, 2), y: (N,) in {0, 1}.
@@ -214,5 +214,5 @@ def _square_plane(fig: go.Figure, grid_x: np.ndarray, grid_y: np.ndarray) -> Non
     fig.update_xaxes(range=[float(grid_x[0]), float(grid_x[-1])], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(range=[float(grid_y[0]), float(grid_y[-1])], showgrid=False, zeroline=False,
                      scaleanchor="x", scaleratio=1, constrain="domain")
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0.0},
-                      margin={"b": 90})
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+                      margin={"t": 50, "b": 70})
