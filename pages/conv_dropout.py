@@ -167,7 +167,7 @@ st.markdown(
 |---|---|---|---|---|
 | this app | `dropout_forward` | `spatial_dropout_forward` | (N, C, H, W) | `keep_prob={keep_prob:.2f}` |
 | PyTorch | `nn.Dropout(p)` | `nn.Dropout2d(p)` | (N, C, H, W) | `p={drop:.2f}` |
-| Keras | `layers.Dropout(rate)` | `layers.SpatialDropout2D(rate)` | (N, H, W, C) by default\
+| Keras | `layers.Dropout(rate)` | `layers.SpatialDropout2D(rate)` | (N, H, W, C) by default \
 (`data_format="channels_last"`) | `rate={drop:.2f}` |
 
 Keras' plain `Dropout` can do the same with `noise_shape=(batch_size, 1, 1, channels)`: the mask is then
@@ -198,8 +198,8 @@ With block size 1 it is element-wise dropout.
 
 st.success(
     "**What to notice.** Under element-wise dropout the maps keep their shape and the curve stays far above the "
-    "diagonal: neighbours restore most of each hole, so the layer after it hardly has to cope without anything. "
-    "Spatial dropout sits on the diagonal: a dropped map is gone as a whole, which is what forces the other "
-    "channels to carry the feature.",
+    "diagonal: the neighbours restore most of each hole, so the next layer loses little, and the dropout mostly "
+    "adds noise (Tompson et al. 2015 found it acts much like a smaller learning rate). Spatial dropout sits on "
+    "the diagonal: a dropped map is gone as a whole, so the other channels have to carry the feature.",
     icon=":material/lightbulb:",
 )
