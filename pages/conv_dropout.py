@@ -199,7 +199,7 @@ With block size 1 it is element-wise dropout.
 st.success(
     "**What to notice.** Under element-wise dropout the maps keep their shape and the curve stays far above the "
     "diagonal: the neighbours restore most of each hole, so the next layer loses little, and the dropout mostly "
-    "adds noise (Tompson et al. 2015 found it acts much like a smaller learning rate). Spatial dropout sits on "
+    "adds noise (Tompson et al. 2015 argue it then acts much like a smaller learning rate). Spatial dropout sits on "
     "the diagonal: a dropped map is gone as a whole, so the other channels have to carry the feature.",
     icon=":material/lightbulb:",
 )
