@@ -81,6 +81,11 @@ class SchemeView:
     test_output: np.ndarray  # the (deterministic) test-time output
 
     @property
+    def totals(self) -> tuple[float, float, float]:
+        """Sums over the units of (this mask's train output, expected train output, test output)."""
+        return float(self.train_output.sum()), float(self.expected_train.sum()), float(self.test_output.sum())
+
+    @property
     def gap(self) -> np.ndarray:
         """test output - E[train output]: zero for a correct scheme (keep_prob > 0)."""
         return self.test_output - self.expected_train

@@ -78,10 +78,10 @@ for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
         train_factor = "kept units × 1 (no scaling)" if scheme == "standard" else (
             f"kept units × 1/keep_prob = {view.train_scale:.3g}" if keep_prob > 0 else "nothing kept to scale")
         test_factor = f"every unit × keep_prob = {view.test_scale:.3g}" if scheme == "standard" else "nothing (× 1)"
+        train_total, expected_total, test_total = view.totals
         st.caption(
             f"Train: {train_factor}. Test: {test_factor}. Sum over units: this mask's train output "
-            f"{view.train_output.sum():.3f}, expected train output {view.expected_train.sum():.3f}, "
-            f"test output {view.test_output.sum():.3f}."
+            f"{train_total:.3f}, expected train output {expected_total:.3f}, test output {test_total:.3f}."
         )
 st.caption(
     "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in both "

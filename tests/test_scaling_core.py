@@ -156,3 +156,8 @@ def test_next_layer_noise_comes_from_the_masks_only():
         np.testing.assert_array_equal(shift.train_std_error, 0.0)
         np.testing.assert_allclose(shift.train_mean, shift.expected_train, rtol=1e-12)
     assert np.all(next_layer_shift("inverted", 0.5, seed=2).train_std_error > 0)
+
+
+def test_scheme_totals_sum_the_units():
+    view = compare_schemes(A, MASK, 0.5)["inverted"]
+    assert view.totals == pytest.approx((float((A * MASK).sum() * 2), float(A.sum()), float(A.sum())))
