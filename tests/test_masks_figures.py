@@ -187,3 +187,9 @@ def test_output_cells_fit_three_characters():
         view = lm.masked_layer(lm.synthetic_layer().activations, keep_prob, 0, 1)
         fig = fm.output_figure(view.output, keep_prob)
         assert max(len(t) for row in fig.data[0].text for t in row) <= 3
+
+
+def test_house_template_is_applied():
+    """ui.theme sets plotly_white once as the default (or per figure if the default was reset)."""
+    fig = fm.activations_figure(lm.synthetic_layer().activations)
+    assert fig.layout.template.layout.plot_bgcolor == "white"
