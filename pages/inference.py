@@ -79,8 +79,11 @@ metrics = st.columns(3)
 metrics[0].metric("weight scaling (1 pass)", f"{100 * weight_scaling_error:.2f}%")
 metrics[1].metric("MC, k = 1 (one thinned network)", f"{100 * mean_errors[0]:.2f}%")
 metrics[2].metric(f"MC, k = {int(ks[-1])}", f"{100 * mean_errors[-1]:.2f}%")
-if keep_prob in (0.0, 1.0):
-    st.caption("At this keep_prob every pass is the same network, so the two methods agree for every k.")
+if keep_prob == 0.0:
+    st.caption("At keep_prob 0 every Monte-Carlo pass drops every hidden unit and predicts from the output biases "
+               "alone; weight scaling uses the never-trained hidden weights. Both are near chance.")
+elif keep_prob == 1.0:
+    st.caption("At keep_prob 1 every pass is the full network, so the two methods agree for every k.")
 elif matched:
     st.caption(f"The Monte-Carlo average first matches weight scaling (mean over repeats) at k = {matched[0]}. "
                "Srivastava et al. found about k = 50 on MNIST. One sampled network (k = 1) is clearly worse: "
