@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP
+from ui.cached import training as cached
 
 PAGE = "pages/training_lab.py"
 SMALL = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_points": "50"}
@@ -101,3 +102,23 @@ def test_bad_links_are_rejected_with_a_message(bad):
     warned = " ".join(w.value for w in at.warning)
     for key in bad:
         assert f"`{key}=" in warned, key
+
+
+def test_a_finished_run_is_remembered_and_replayed_at_once():
+    run = cached.DigitsRun(n_train=100, keep_prob=0.5, epochs=3, width=16, seed=1)
+    assert not cached.is_trained(run)
+    streamed = list(cached.paired_stream(run, min_interval=0.0))
+    assert streamed[-1][2] is True
+    with_dropout, without_dropout, _ = streamed[-1]
+    assert len(with_dropout.history) == 3 and without_dropout.config.keep_prob == 1.0
+    assert cached.is_trained(run)
+    replay = list(cached.paired_stream(run))  # remembered: the final pair at once, no training
+    assert len(replay) == 1 and replay[0][2] is True
+    assert replay[0][0].history.equals(with_dropout.history)
+    assert cached.digits_result(run).history.equals(with_dropout.history)
+
+
+def test_keep_prob_one_trains_a_single_run_for_both_curves():
+    run = cached.DigitsRun(n_train=100, keep_prob=1.0, keep_prob_input=1.0, epochs=2, width=16, seed=1)
+    *_, (with_dropout, without_dropout, done) = cached.paired_stream(run, min_interval=0.0)
+    assert done and with_dropout is without_dropout

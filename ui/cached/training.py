@@ -166,6 +166,9 @@ def paired_stream(run: DigitsRun, *, min_interval: float = 0.25
     """
     baseline = run.without_dropout()
     same = baseline.key() == run.key()
+    if is_trained(run):  # both remembered: the final pair only, drawn once
+        yield digits_result(run), digits_result(baseline), True
+        return
     streams = (digits_stream(run),) if same else (digits_stream(run), digits_stream(baseline))
     last = [None, None]
     shown_at = -np.inf
