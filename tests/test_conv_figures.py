@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from core.conv import FILTER_NAMES, FILTER_SHORT_NAMES, feature_maps, generated_scene, neighbour_correlation
@@ -159,7 +160,8 @@ def test_every_builder_makes_a_figure_plotly_accepts():
     """The builders skip Plotly's validation for speed; rebuilding with validation must not raise."""
     for fig in _every_figure():
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
-        assert checked.layout.title.text and checked.layout.template.layout.paper_bgcolor  # the house style
+        assert checked.layout.title.text
+        assert fig.layout.template.layout.plot_bgcolor == pio.templates["plotly_white"].layout.plot_bgcolor  # house
 
 
 def test_figures_follow_the_house_style():
