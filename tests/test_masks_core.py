@@ -225,7 +225,7 @@ def test_sample_variance_standard_error_matches_repeated_experiments():
     samples = lm.stream_rng(0, 99).random((repeats, n)) < keep_prob
     variances = (samples * (x / keep_prob)).var(axis=1, ddof=1)
     formula = float(lm.sample_variance_standard_error(x, keep_prob, n))
-    # The sample SD of `repeats` values has relative standard error about 1/sqrt(2 (repeats - 1)) (near-normal variances).
+    # The SD of `repeats` near-normal values has a relative standard error of about 1/sqrt(2 (repeats - 1)).
     assert abs(variances.std(ddof=1) / formula - 1) < 5 / math.sqrt(2 * (repeats - 1))
     assert abs(variances.mean() - float(output_variance(x, keep_prob))) < 5 * formula / math.sqrt(repeats)
 

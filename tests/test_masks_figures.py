@@ -157,7 +157,7 @@ def test_variance_figure(keep_prob, inverted):
     mc = fig.data[1]
     np.testing.assert_allclose(mc.error_y.array, 2 * errors)
     low, high = fig.layout.yaxis.range
-    assert high > 0 and high >= np.max(points + 2 * errors)
+    assert low < 0 < high and high >= np.max(points + 2 * errors)
     _no_nan(fig)
 
 
