@@ -109,7 +109,7 @@ def sweep_figure(sweep: pd.DataFrame, *, height: int = 400) -> go.Figure:
             x=rows["keep_prob"], y=100 * rows["train_error"], mode="lines+markers", name=f"train, {design}",
             line={"color": colour, "width": 2, "dash": TRAIN_DASH}, marker={"size": 6}, customdata=rows["width"],
             hovertemplate="keep_prob %{x:.2f}<br>width %{customdata} units<br>train error %{y:.2f}%<extra></extra>"))
-    fig.update_xaxes(range=[0.0, 1.05], dtick=0.1)
+    fig.update_xaxes(range=[0.15, 1.05], dtick=0.1)
     fig.update_yaxes(rangemode="tozero")
     style(fig, "Error against keep_prob (hidden layers)", "keep_prob", "error (%)", height=height)
     fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "right", "x": 1.0})
