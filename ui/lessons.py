@@ -35,6 +35,12 @@ LESSONS: tuple[Lesson, ...] = (
            "Training"),
     Lesson("pages/inference.py", "Inference", "inference", ":material/query_stats:",
            "Weight scaling vs Monte-Carlo averaging over masks, and MC-dropout uncertainty.", "Training"),
+    Lesson("pages/self_check.py", "Self-check", "self-check", ":material/quiz:",
+           "Predict, then reveal: live questions computed from your keep_prob, and one on every common confusion.",
+           "Practice"),
+    Lesson("pages/conventions.py", "Conventions", "conventions", ":material/translate:",
+           "keep_prob in PyTorch, Keras, TensorFlow, the original paper and cs231n, with the call to write.",
+           "Practice"),
 )
 
 

@@ -1,0 +1,135 @@
+"""Practice, Self-check: predict, then reveal. Live questions computed from keep_prob and seed, and
+concept questions on every common confusion, each linking to the lesson that shows the answer."""
+
+import streamlit as st
+
+from core.self_check import LESSON_PAGES, REL_TOL, ChoiceQuestion, check_answer, fingerprint
+from ui.cached import practice as cached
+from ui.figures.practice import forward_pass_figure
+from ui.state import lesson_settings
+
+ATTEMPTS_KEY = "self_check_attempts"  # {question id: {"fingerprint", "given", "correct", "message"}}
+
+settings = lesson_settings()
+keep_prob = settings.keep_prob
+
+
+def attempts() -> dict:
+    """The learner's latest attempt per question: the one place this page's session state is initialised."""
+    return st.session_state.setdefault(ATTEMPTS_KEY, {})
+
+
+def widget_key(question) -> str:
+    return f"self_check_{question.id}"
+
+
+def record(question) -> None:
+    """A Check button's callback: check the answer in the question's widget and keep the verdict."""
+    given = st.session_state.get(widget_key(question))
+    if given is None:
+        attempts()[question.id] = {"fingerprint": fingerprint(question), "given": None, "correct": False,
+                                   "message": "Give an answer first, then press Check."}
+        return
+    verdict = check_answer(question, given)
+    attempts()[question.id] = {"fingerprint": fingerprint(question), "given": given, "correct": verdict.correct,
+                               "message": verdict.message}
+
+
+def reset() -> None:
+    """Forget every attempt and clear the answers typed so far."""
+    for question in cached.questions(keep_prob, settings.seed):
+        st.session_state.pop(widget_key(question), None)
+    attempts().clear()
+
+
+st.title("Self-check")
+st.markdown(
+    """
+Predict first, then check. The **live** questions are computed from the sidebar's `keep_prob` and
+`seed` by the same code the lessons run, so moving either gives you fresh numbers to work out. The
+**concept** questions cover the points learners most often trip over. Every answer comes with an
+explanation and a link to the lesson that shows it.
+"""
+)
+st.latex(r"\text{inverted dropout:}\quad \mathrm{out} = a \cdot \frac{m}{\mathrm{keep\_prob}}, \qquad"
+         r"\frac{\partial\, \mathrm{out}}{\partial a} = \frac{m}{\mathrm{keep\_prob}}, \qquad m \in \{0, 1\}")
+
+questions = cached.questions(keep_prob, settings.seed)
+state = attempts()
+current = {q.id: fingerprint(q) for q in questions}
+answered = [a for qid, a in state.items() if qid in current and a["given"] is not None]
+n_right = sum(a["correct"] for a in answered)
+
+score = st.columns([1, 1, 1, 1.3], vertical_alignment="bottom")
+score[0].metric("right", f"{n_right}")
+score[1].metric("checked", f"{len(answered)} of {len(questions)}")
+score[2].metric("score", f"{n_right / len(answered):.0%}" if answered else "–",
+                help="Right answers among the questions you checked (your latest answer to each).")
+with score[3]:
+    st.button("Start over", key="self_check_reset", icon=":material/restart_alt:", on_click=reset,
+              help="Forget every answer and the score.")
+st.progress(n_right / len(questions), text=f"{n_right} of {len(questions)} questions answered right")
+
+fp = cached.forward_pass(keep_prob, settings.seed)
+st.plotly_chart(forward_pass_figure(fp.activations, fp.mask, keep_prob), width="stretch",
+                key="self_check_forward_pass")
+st.caption(f"Eight units of a hidden layer during one training step, with the mask that seed {settings.seed} "
+           f"draws at keep_prob {keep_prob:.2f}. The outputs are not shown: predicting them is your job. "
+           f"Numbers within {REL_TOL:.0%} (or 0.005) of the answer count as right, so two decimals are enough.")
+
+
+def show_feedback(question) -> None:
+    """Right or wrong, the explanation and the lesson link, if this question was checked as it is now."""
+    attempt = state.get(question.id)
+    if attempt is None:
+        return
+    if attempt["fingerprint"] != current[question.id]:
+        st.caption("You answered this one for other settings; its numbers have changed since. Try again.")
+        return
+    if attempt["given"] is None:
+        st.warning(attempt["message"], icon=":material/edit:")
+        return
+    if attempt["correct"]:
+        st.success(attempt["message"], icon=":material/check_circle:")
+    else:
+        st.error(attempt["message"], icon=":material/cancel:")
+    st.markdown(question.explanation)
+    page, label = LESSON_PAGES[question.lesson]
+    st.page_link(page, label=f"See it in the lesson: {label}", icon=":material/arrow_forward:")
+
+
+def show_question(number: int, question) -> None:
+    with st.container(border=True):
+        with st.form(f"self_check_form_{question.id}", border=False):
+            st.markdown(f"**{number}.** {question.prompt}")
+            if isinstance(question, ChoiceQuestion):
+                st.radio("Your answer", options=range(len(question.options)), index=None,
+                         format_func=question.options.__getitem__, key=widget_key(question))
+            else:
+                st.number_input("Your answer", value=None, min_value=question.min_value,
+                                max_value=question.max_value, step=0.01, format="%.4f",
+                                key=widget_key(question), placeholder="type a number")
+            st.form_submit_button("Check", on_click=record, args=(question,), icon=":material/fact_check:")
+        show_feedback(question)
+
+
+live = [q for q in questions if not isinstance(q, ChoiceQuestion)]
+concepts = [q for q in questions if isinstance(q, ChoiceQuestion)]
+tabs = st.tabs([f"Live numbers ({len(live)})", f"Concepts ({len(concepts)})"])
+with tabs[0]:
+    for number, question in enumerate(live, start=1):
+        show_question(number, question)
+with tabs[1]:
+    for number, question in enumerate(concepts, start=len(live) + 1):
+        show_question(number, question)
+
+if keep_prob == 0.0:
+    notice = ("at keep_prob 0 every unit is dropped, so outputs and gradients are all 0: move keep_prob up for "
+              "questions where the scaling 1 / keep_prob matters.")
+elif keep_prob == 1.0:
+    notice = ("at keep_prob 1 dropout does nothing (every factor is 1): move keep_prob down for questions where "
+              "masks and scaling matter.")
+else:
+    notice = (f"at keep_prob {keep_prob:.2f} a kept unit is scaled by {1 / keep_prob:.3g} in the forward pass and "
+              "its gradient by the very same factor in the backward pass; a dropped unit passes 0 both ways.")
+st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")

@@ -1,0 +1,64 @@
+"""Figures of the practice pages: the forward pass the self-check asks about, and the conventions chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.theme import DROPPED, KEPT, REFERENCE, style
+
+
+def forward_pass_figure(activations, mask, keep_prob: float) -> go.Figure:
+    """Bars of the activations a (D,) of the self-check's forward pass, kept units blue, dropped grey.
+
+    The outputs are deliberately not drawn: predicting them is the learner's job.
+    """
+    activations = np.asarray(activations, dtype=float)
+    mask = np.asarray(mask, dtype=bool)
+    if activations.ndim != 1 or mask.shape != activations.shape:
+        raise ValueError(f"activations and mask must be 1-D of one shape, got {activations.shape} and {mask.shape}")
+    units = np.arange(1, activations.size + 1)
+    fig = go.Figure()
+    for label, selected, colour in (("kept (m = 1)", mask, KEPT), ("dropped (m = 0)", ~mask, DROPPED)):
+        fig.add_trace(go.Bar(
+            x=units[selected], y=activations[selected], name=label, marker_color=colour,
+            text=[f"a = {v:.1f}" for v in activations[selected]], textposition="outside", cliponaxis=False,
+            hovertemplate="unit %{x}<br>activation a = %{y:.1f}<br>" + label + "<extra></extra>",
+        ))
+    n_kept = int(mask.sum())
+    title = f"The forward pass the questions use: {n_kept} of {mask.size} units kept at keep_prob {keep_prob:.2f}"
+    style(fig, title, "unit", "activation a (before dropout)", height=320)
+    fig.update_xaxes(tickmode="array", tickvals=units, ticktext=[str(u) for u in units])
+    fig.update_yaxes(range=[0, max(2.3, float(activations.max()) * 1.2)])
+    fig.update_layout(barmode="overlay", bargap=0.35)
+    return fig
+
+
+def conventions_figure(labels, values, keeps, keep_prob: float) -> go.Figure:
+    """Horizontal bars: the number each convention writes for keep_prob (K,), blue if it is a keep
+    probability, grey if a drop probability; a black line marks keep_prob itself."""
+    labels = [str(label) for label in labels]
+    values = np.asarray(values, dtype=float)
+    keeps = np.asarray(keeps, dtype=bool)
+    if not (len(labels) == values.size == keeps.size):
+        raise ValueError(f"labels, values and keeps must have one length, got {len(labels)}, {values.size}, "
+                         f"{keeps.size}")
+    fig = go.Figure()
+    for name, selected, colour in (("keep probability (= keep_prob)", keeps, KEPT),
+                                   ("drop probability (= 1 − keep_prob)", ~keeps, DROPPED)):
+        fig.add_trace(go.Bar(
+            y=[label for label, s in zip(labels, selected, strict=True) if s], x=values[selected],
+            orientation="h", name=name, marker_color=colour,
+            text=[f"{v:.2f}" for v in values[selected]], textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}<br>writes %{x:.2f}<extra>" + name + "</extra>",
+        ))
+    fig.add_vline(x=keep_prob, line_color=REFERENCE, line_dash="dash", line_width=2)
+    fig.add_annotation(x=keep_prob, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                       text=f"keep_prob {keep_prob:.2f}", font={"color": REFERENCE})
+    style(fig, f"The number you write for keep_prob {keep_prob:.2f}", "value written in the call", None,
+          height=60 + 34 * len(labels) + 90)
+    fig.update_xaxes(range=[0, 1.12], dtick=0.1)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
+                      margin={"t": 70, "b": 90})
+    return fig
