@@ -161,3 +161,9 @@ def test_next_layer_noise_comes_from_the_masks_only():
 def test_scheme_totals_sum_the_units():
     view = compare_schemes(A, MASK, 0.5)["inverted"]
     assert view.totals == pytest.approx((float((A * MASK).sum() * 2), float(A.sum()), float(A.sum())))
+
+
+def test_the_default_side_by_side_view_keeps_some_units_and_drops_others():
+    for keep_prob in np.round(np.arange(0.1, 0.91, 0.05), 2):
+        _, mask = hidden_layer_example(0, float(keep_prob))
+        assert mask.any() and not mask.all(), keep_prob

@@ -264,3 +264,10 @@ def test_wrong_arguments_are_refused_with_the_argument_named():
     with pytest.raises(TypeError, match="cache"):
         backward("not a cache")
     assert isinstance(params, Params)
+
+
+def test_the_default_view_keeps_some_units_and_drops_others():
+    """LESSON_STREAM's purpose: seed 0 is never the degenerate all-dropped or all-kept mask for 0.1 <= q <= 0.9."""
+    for keep_prob in np.round(np.arange(0.1, 0.91, 0.05), 2):
+        mask = lesson_case(0, float(keep_prob)).mask
+        assert mask.any() and not mask.all(), keep_prob
