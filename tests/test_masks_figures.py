@@ -193,3 +193,38 @@ def test_house_template_is_applied():
     """ui.theme sets plotly_white once as the default (or per figure if the default was reset)."""
     fig = fm.activations_figure(lm.synthetic_layer().activations)
     assert fig.layout.template.layout.plot_bgcolor == "white"
+
+
+@pytest.mark.parametrize("keep_prob", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("inverted", [True, False])
+def test_every_builder_is_valid_plotly(keep_prob, inverted):
+    """The builders skip Plotly's validation for speed: rebuilding each figure validated must succeed."""
+    layer = lm.synthetic_layer()
+    view = lm.masked_layer(layer.activations, keep_prob, 0, 4)
+    history = lm.kept_history((8, 16), keep_prob, 0, 4)
+    experiment = lm.unit_experiment(-0.8, keep_prob, 300, 0, inverted=inverted)
+    outcomes = lm.outcome_distribution(experiment.samples, -0.8, keep_prob, inverted=inverted)
+    running = lm.running_mean(experiment.samples, -0.8, keep_prob, inverted=inverted)
+    grid = np.arange(1, 11) / 10
+    points, errors = lm.variance_points(-0.8, grid, 300, 0, inverted=inverted)
+    moments = lm.layer_moments(layer.activations[0], keep_prob, 300, 0, inverted=inverted)
+    figures = [
+        fm.activations_figure(layer.activations),
+        fm.scaled_mask_figure(view.scaled_mask, keep_prob),
+        fm.output_figure(view.output, keep_prob),
+        fm.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
+                                history.band_per_mask, history.running_band, keep_prob, 128),
+        fe.outcome_figure([o.value for o in outcomes], [o.label for o in outcomes], [o.probability for o in outcomes],
+                          [o.observed for o in outcomes], experiment.expected, 300, inverted),
+        fe.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
+                               experiment.test_output, -0.8, inverted),
+        fe.variance_figure(grid, lm.variance_curve(-0.8, grid, inverted=inverted), grid, points, errors, keep_prob,
+                           experiment.variance, experiment.mc_variance, -0.8, 300, inverted),
+        fe.layer_means_figure(moments.activations, moments.mc_mean, moments.mc_standard_error, moments.test_output,
+                              300, inverted),
+    ]
+    for fig in figures:
+        checked = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert checked.layout.title.text and checked.layout.xaxis.title.text and checked.layout.yaxis.title.text
+        assert checked.layout.template.layout.plot_bgcolor == "white"  # the house style
+        fig.to_json()  # what st.plotly_chart sends

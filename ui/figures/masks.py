@@ -1,26 +1,79 @@
-"""Figures of the lesson "Masks": the batch before and after dropout, the mask, how much it keeps."""
+"""Figures of the lesson "Masks": the batch before and after dropout, the mask, how much it keeps.
+
+Speed: Plotly validates every property of a figure built from graph objects, 15-45 ms per figure,
+most of a rerun. So the builders of this lesson and of "Expected activations" assemble plain
+dicts on the house layout of ui.theme.style (computed once per height) and create the Figure
+unvalidated (`house_figure`); the tests rebuild each figure validated (`go.Figure(fig.to_dict())`)
+to prove the dicts are valid Plotly. The mask and the network come from ui/figures/common.py.
+"""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
-from ui.figures.common import heatmap, mask_heatmap, network
-from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, style
+from ui.figures.common import mask_heatmap, network
+from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, SEQUENTIAL, style
 
 X_TITLE = "unit"
 Y_TITLE = "example"
 HEATMAP_HEIGHT = 330
 CELL_FONT = 11  # a fixed size: Plotly otherwise shrinks every cell's text to fit the longest one
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
+_PLACEHOLDER = "\u2063TITLE\u2063"  # stands for the real titles in the cached house layout
+
+
+@lru_cache(maxsize=16)
+def _house_layout_json(height: int, legend: bool) -> str:
+    fig = style(go.Figure(), _PLACEHOLDER, _PLACEHOLDER, _PLACEHOLDER, height=height, legend=legend)
+    return json.dumps(fig.layout.to_plotly_json(), cls=PlotlyJSONEncoder)
+
+
+def house_figure(traces: list[dict], title: str, x_title: str | None, y_title: str | None, *, height: int,
+                 show_legend: bool = True, **layout) -> go.Figure:
+    """An unvalidated Figure of plain-dict traces on ui.theme.style's layout, with these titles.
+
+    show_legend: the house legend on or off; layout: further top-level layout entries (a `legend` dict
+    replaces the house one); `xaxis` and `yaxis` dicts are merged into the house axes.
+    """
+    house = json.loads(_house_layout_json(height, show_legend))
+    house["title"]["text"] = house["title"]["text"].replace(_PLACEHOLDER, title)
+    for axis, text in (("xaxis", x_title), ("yaxis", y_title)):
+        if text is None:
+            house[axis].pop("title", None)
+        else:
+            house[axis]["title"]["text"] = text
+        house[axis].update(layout.pop(axis, {}))
+    house.update(layout)
+    return go.Figure(data=traces, layout=house, _validate=False)
+
+
+def _value_heatmap(values: np.ndarray, title: str, text, zmax: float | None) -> go.Figure:
+    """Non-negative values (N, D) on the sequential scale from 0 to zmax, each cell's text written on it."""
+    top = zmax if zmax is not None else float(np.max(np.abs(values))) if values.size else 1.0
+    trace = {
+        "type": "heatmap", "z": values, "x": np.arange(values.shape[1]), "y": np.arange(values.shape[0]),
+        "colorscale": SEQUENTIAL, "zmin": 0.0, "zmax": top if top > 0 else 1.0,
+        "colorbar": {"title": {"text": "value"}}, "text": text, "texttemplate": "%{text}",
+        "textfont": {"size": CELL_FONT},
+        "hovertemplate": f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>value %{{z:.3f}}<extra></extra>",
+    }
+    return house_figure([trace], title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, show_legend=False,
+                        yaxis={"autorange": "reversed"})
 
 
 def activations_figure(activations, zmax: float | None = None) -> go.Figure:
     """Heatmap of the activations a (N, D) before dropout; zmax: top of the colour scale (shared with the output)."""
     activations = np.asarray(activations, dtype=float)
+    if activations.ndim != 2:
+        raise ValueError(f"activations must be 2-D, got shape {activations.shape}")
     n, d = activations.shape
-    fig = heatmap(activations, f"Activations a before dropout ({n} × {d})", X_TITLE, Y_TITLE,
-                  colorbar_title="value", signed=False, text_format=".1f", height=HEATMAP_HEIGHT, zmax=zmax)
-    return fig.update_traces(textfont_size=CELL_FONT)
+    return _value_heatmap(activations, f"Activations a before dropout ({n} × {d})",
+                          [[f"{v:.1f}" for v in row] for row in activations], zmax)
 
 
 def mask_figure(mask, iteration: int) -> go.Figure:
@@ -45,30 +98,29 @@ def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
     else:  # 1/keep_prob is undefined: nothing is kept, every entry is 0
         title = "Scaled mask: all 0 (1/keep_prob undefined)"
         kept_label = "1/keep_prob (undefined)"
-    trace = go.Heatmap(
-        z=kept.astype(int), x=np.arange(scaled_mask.shape[1]), y=np.arange(scaled_mask.shape[0]),
-        text=[[f"{v:.2g}" for v in row] for row in scaled_mask], texttemplate="%{text}",
-        textfont={"size": CELL_FONT + 1}, colorscale=MASK_SCALE, zmin=0, zmax=1, xgap=1, ygap=1,
-        colorbar={"tickvals": [0.25, 0.75], "ticktext": ["0 (dropped)", kept_label],
-                  "title": {"text": "m / keep_prob"}},
-        hovertemplate=f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>m / keep_prob %{{text}}<extra></extra>",
-    )
-    fig = go.Figure(trace)
-    fig.update_yaxes(autorange="reversed")
-    return style(fig, title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, legend=False)
+    trace = {
+        "type": "heatmap", "z": kept.astype(int), "x": np.arange(scaled_mask.shape[1]),
+        "y": np.arange(scaled_mask.shape[0]), "text": [[f"{v:.2g}" for v in row] for row in scaled_mask],
+        "texttemplate": "%{text}", "textfont": {"size": CELL_FONT + 1}, "colorscale": MASK_SCALE,
+        "zmin": 0, "zmax": 1, "xgap": 1, "ygap": 1,
+        "colorbar": {"tickvals": [0.25, 0.75], "ticktext": ["0 (dropped)", kept_label],
+                     "title": {"text": "m / keep_prob"}},
+        "hovertemplate": f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>m / keep_prob %{{text}}<extra></extra>",
+    }
+    return house_figure([trace], title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, show_legend=False,
+                        yaxis={"autorange": "reversed"})
 
 
 def output_figure(output, keep_prob: float, zmax: float | None = None) -> go.Figure:
     """Heatmap of the dropout output a * m / keep_prob (N, D); zmax: top of the colour scale."""
     output = np.asarray(output, dtype=float)
+    if output.ndim != 2:
+        raise ValueError(f"output must be 2-D, got shape {output.shape}")
     if keep_prob > 0:
         title = f"Output a · m / keep_prob: kept entries × {1 / keep_prob:.3g}"
     else:
         title = "Output: all 0 (every unit dropped)"
-    fig = heatmap(output, title, X_TITLE, Y_TITLE, colorbar_title="value", signed=False,
-                  text_format=None, height=HEATMAP_HEIGHT, zmax=zmax)
-    return fig.update_traces(text=[[cell_text(v) for v in row] for row in output], texttemplate="%{text}",
-                             textfont_size=CELL_FONT)
+    return _value_heatmap(output, title, [[cell_text(v) for v in row] for row in output], zmax)
 
 
 def cell_text(value: float) -> str:
@@ -86,34 +138,37 @@ def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_m
     running_band: (low (T,), high (T,)).
     """
     iterations = np.asarray(iterations)
-    fig = go.Figure()
+    kept_fraction = np.asarray(kept_fraction, dtype=float)
     last = max(int(iterations[-1]) if iterations.size else 1, 10)  # at least 10 passes wide
     x_band = [0.5, last + 0.5]
     low, high = band_per_mask
-    fig.add_trace(go.Scatter(x=[*x_band, *x_band[::-1]], y=[low, low, high, high], fill="toself",
-                             fillcolor=PALETTE["sky"], opacity=0.25, line={"width": 0}, hoverinfo="skip",
-                             name=f"±2 SE for one mask of {n_entries} entries"))
     running_low, running_high = (np.asarray(b, dtype=float) for b in running_band)
-    fig.add_trace(go.Scatter(x=np.concatenate([iterations, iterations[::-1]]),
-                             y=np.concatenate([running_low, running_high[::-1]]), fill="toself",
-                             fillcolor=PALETTE["orange"], opacity=0.3, line={"width": 0}, hoverinfo="skip",
-                             name="±2 SE for all masks so far"))
-    fig.add_trace(go.Scatter(x=x_band, y=[keep_prob, keep_prob], mode="lines", name=f"keep_prob = {keep_prob:.2f}",
-                             line={"color": REFERENCE, "dash": "dash", "width": 2}, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=iterations, y=kept_fraction, mode="markers", name="fraction kept by this mask",
-                             marker={"color": KEPT, "size": 8},
-                             hovertemplate="pass %{x}<br>fraction kept %{y:.3f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=iterations, y=running_fraction, mode="lines", name="fraction kept by all masks so far",
-                             line={"color": PALETTE["vermillion"], "width": 3},
-                             hovertemplate="passes 1..%{x}<br>fraction kept %{y:.3f}<extra></extra>"))
+    traces = [
+        {"type": "scatter", "x": [*x_band, *x_band[::-1]], "y": [low, low, high, high], "fill": "toself",
+         "fillcolor": PALETTE["sky"], "opacity": 0.25, "line": {"width": 0}, "hoverinfo": "skip",
+         "name": f"±2 SE for one mask of {n_entries} entries"},
+        {"type": "scatter", "x": np.concatenate([iterations, iterations[::-1]]),
+         "y": np.concatenate([running_low, running_high[::-1]]), "fill": "toself",
+         "fillcolor": PALETTE["orange"], "opacity": 0.3, "line": {"width": 0}, "hoverinfo": "skip",
+         "name": "±2 SE for all masks so far"},
+        {"type": "scatter", "x": x_band, "y": [keep_prob, keep_prob], "mode": "lines",
+         "name": f"keep_prob = {keep_prob:.2f}", "line": {"color": REFERENCE, "dash": "dash", "width": 2},
+         "hoverinfo": "skip"},
+        {"type": "scatter", "x": iterations, "y": kept_fraction, "mode": "markers",
+         "name": "fraction kept by this mask", "marker": {"color": KEPT, "size": 8},
+         "hovertemplate": "pass %{x}<br>fraction kept %{y:.3f}<extra></extra>"},
+        {"type": "scatter", "x": iterations, "y": np.asarray(running_fraction, dtype=float), "mode": "lines",
+         "name": "fraction kept by all masks so far", "line": {"color": PALETTE["vermillion"], "width": 3},
+         "hovertemplate": "passes 1..%{x}<br>fraction kept %{y:.3f}<extra></extra>"},
+    ]
     # Zoom on keep_prob and the observed fractions (a full 0..1 axis makes the scatter look flat).
     shown = np.concatenate([np.atleast_1d(kept_fraction), [low, high, keep_prob]])
-    fig.update_yaxes(range=[max(-0.03, float(shown.min()) - 0.1), min(1.03, float(shown.max()) + 0.1)])
-    fig.update_xaxes(range=x_band, dtick=None if last > 12 else 1)
-    fig = style(fig, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept", height=420)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
-                      margin={"b": 120})
-    return fig
+    y_range = [max(-0.03, float(shown.min()) - 0.1), min(1.03, float(shown.max()) + 0.1)]
+    x_axis = {"range": x_band} | ({"dtick": 1} if last <= 12 else {})
+    return house_figure(traces, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept",
+                        height=420, xaxis=x_axis, yaxis={"range": y_range},
+                        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
+                        margin={"l": 60, "r": 20, "t": 60, "b": 120})
 
 
 def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_input) -> go.Figure:
