@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui.cached.conv import BLOCK_SIZES, INDEX_MAX, SOURCE_LABELS, SOURCES, example, masks, measurements
 from ui.figures.conv import correlation_figure, information_figure, input_figure, map_grid, mask_grid
-from ui.state import check_query_param, lesson_settings, parse_choice, parse_int
+from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice
 
 settings = lesson_settings()
 keep_prob, seed = settings.keep_prob, settings.seed
@@ -31,7 +31,6 @@ st.latex(
 
 # --- the page's own controls ---------------------------------------------------------------------
 check_query_param("conv_source", parse_choice(SOURCES), "one of " + ", ".join(SOURCES))
-check_query_param("conv_index", lambda raw: parse_int(raw, 0, INDEX_MAX), f"a whole number from 0 to {INDEX_MAX}")
 check_query_param("conv_relu", lambda raw: raw if raw.lower() in ("true", "false") else None, "true or false")
 check_query_param("conv_block", parse_choice([str(b) for b in BLOCK_SIZES]),
                   "one of " + ", ".join(str(b) for b in BLOCK_SIZES))
@@ -40,8 +39,7 @@ with source_column:
     source = st.radio("Input picture", SOURCES, horizontal=True, key="conv_source", bind="query-params",
                       help="; ".join(f"**{name}**: {label}" for name, label in SOURCE_LABELS.items()))
 with index_column:
-    index = st.number_input("Which digit" if source == "digit" else "Which scene", min_value=0,
-                            max_value=INDEX_MAX, value=0, step=1, key="conv_index", bind="query-params",
+    index = bound_int_input("Which digit" if source == "digit" else "Which scene", 0, INDEX_MAX, 0, key="conv_index",
                             help="A digit class (the first example of it in the data set) or a scene number.")
 with relu_column:
     relu = st.toggle("ReLU", value=True, key="conv_relu", bind="query-params",

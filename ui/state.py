@@ -71,11 +71,26 @@ def check_query_param(key: str, parse: Callable[[str], object], expected: str) -
         )
 
 
+def bound_int_input(label: str, min_value: int, max_value: int, value: int, *, key: str, help: str | None = None,
+                    check: bool = True) -> int:
+    """A whole-number input bound to the URL parameter `key`, safe against any link.
+
+    Streamlit 1.67's integer number_input raises OverflowError when a bound URL value is
+    `inf` or `1e999`, so this uses a float input shown without decimals and rounds it; a value
+    that is not a whole number in range gets check_query_param's warning.
+    """
+    if check:
+        check_query_param(key, lambda raw: parse_int(raw, min_value, max_value),
+                          f"a whole number from {min_value} to {max_value}")
+    chosen = st.number_input(label, min_value=float(min_value), max_value=float(max_value), value=float(value),
+                             step=1.0, format="%.0f", key=key, bind="query-params", help=help)
+    return round(chosen)
+
+
 def shared_sidebar() -> Settings:
     """Draw the sidebar controls every lesson shares and return their values."""
     with st.sidebar:
         check_query_param(KEEP_PROB_KEY, lambda raw: parse_float(raw, 0.0, 1.0), "a number from 0 to 1")
-        check_query_param(SEED_KEY, lambda raw: parse_int(raw, 0, SEED_MAX), f"a whole number from 0 to {SEED_MAX}")
         keep_prob = st.slider(
             "keep_prob",
             min_value=0.0,
@@ -86,14 +101,8 @@ def shared_sidebar() -> Settings:
             bind="query-params",
             help="The probability of KEEPING a unit. PyTorch's `p` and Keras' `rate` are 1 − keep_prob.",
         )
-        seed = st.number_input(
-            "seed",
-            min_value=0,
-            max_value=SEED_MAX,
-            value=DEFAULT_SEED,
-            step=1,
-            key=SEED_KEY,
-            bind="query-params",
+        seed = bound_int_input(
+            "seed", 0, SEED_MAX, DEFAULT_SEED, key=SEED_KEY,
             help="Fixes every random draw: the same keep_prob and seed give the same masks.",
         )
         st.caption(f"PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` · Keras `Dropout(rate={1 - keep_prob:.2f})`")
