@@ -109,7 +109,8 @@ with columns[0]:
         width="stretch", key="bp_network",
     )
     st.caption(
-        "Edge width is the size of the weight's gradient; a dotted grey edge has a gradient of exactly 0. "
+        "Edge width is the size of the weight's gradient (relative to the largest in its layer); a dotted grey "
+        "edge has a gradient of exactly 0. "
         + ("A dropped unit (hollow) outputs 0, so its outgoing weights get no gradient, and it passes no gradient "
            "back, so its incoming weights get none either. Hover a unit for its value."
            if n_examples == 1 else

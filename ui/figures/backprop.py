@@ -16,13 +16,18 @@ FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no 
 
 
 def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 420) -> go.Figure:
-    """The 4-6-3 net with edge widths = |gradient| (zero-gradient edges dotted grey) and dropped units hollow.
+    """The 4-6-3 net with edge widths = |gradient| relative to the largest of its layer (zero-gradient
+    edges dotted grey) and dropped units hollow.
 
     x (D,), a (H,), probs (C,): one example's input, hidden activation and output probabilities (hover);
     kept (H,) bool; dW1 (D, H), dW2 (H, C).
     """
     dW1 = np.asarray(dW1, dtype=float) + 0.0  # + 0.0: -0.0 is drawn as an exact zero too
     dW2 = np.asarray(dW2, dtype=float) + 0.0
+    # Widths relative to the largest gradient of each layer: dW1 is often much smaller than dW2 and
+    # would otherwise vanish. Exact zeros stay exactly zero (dotted).
+    dW1, dW2 = (grad / largest if (largest := float(np.max(np.abs(grad), initial=0.0))) > 0 else grad
+                for grad in (dW1, dW2))
     fig = network(
         (dW1.shape[0], dW1.shape[1], dW2.shape[1]), title,
         kept=[None, np.asarray(kept, dtype=bool), None],
