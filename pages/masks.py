@@ -153,8 +153,9 @@ with lower[1]:
 if 0.0 < keep_prob < 1.0:
     notice = (
         "the mask is a fresh coin flip for every entry and every forward pass; it keeps about keep_prob of the "
-        f"units, never exactly; and the scaling can live in the mask: at keep_prob {keep_prob:.2f} the scaled mask "
-        f"holds only 0s and {1 / keep_prob:.3g}s (at 0.5: 0s and 2s), so every kept activation is multiplied by "
+        f"units, rarely exactly; and the scaling can live in the mask: at keep_prob {keep_prob:.2f} the scaled mask "
+        f"holds only 0s and {1 / keep_prob:.3g}s{'' if keep_prob == 0.5 else ' (at 0.5: 0s and 2s)'}, so every kept "
+        "activation is multiplied by "
         f"{1 / keep_prob:.3g} and every dropped one is 0."
     )
 elif keep_prob == 0.0:

@@ -166,9 +166,9 @@ def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_m
     y_range = [max(-0.03, float(shown.min()) - 0.1), min(1.03, float(shown.max()) + 0.1)]
     x_axis = {"range": x_band} | ({"dtick": 1} if last <= 12 else {})
     return house_figure(traces, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept",
-                        height=420, xaxis=x_axis, yaxis={"range": y_range},
-                        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
-                        margin={"l": 60, "r": 20, "t": 60, "b": 120})
+                        height=470, xaxis=x_axis, yaxis={"range": y_range},
+                        legend={"orientation": "h", "yanchor": "top", "y": -0.24, "xanchor": "left", "x": 0.0},
+                        margin={"l": 60, "r": 20, "t": 60, "b": 130})
 
 
 def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_input) -> go.Figure:
