@@ -57,7 +57,14 @@ def main() -> None:
                 page.goto(f"{url}/{url_path}" + (f"?{args.query}" if args.query else ""))
                 wait_for_page(page)
                 target = out / f"{url_path or 'home'}-{args.width}.png"
-                page.screenshot(path=str(target), full_page=True)
+                # Streamlit scrolls inside its own container, so a "full page" shot would stop at the
+                # first screen: grow the viewport to the content's height instead.
+                height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                page.set_viewport_size({"width": args.width, "height": min(int(height) + 40, 16_000)})
+                page.wait_for_timeout(800)
+                wait_for_page(page)
+                page.screenshot(path=str(target))
+                page.set_viewport_size({"width": args.width, "height": 900})
                 print(target)
             browser.close()
     finally:
