@@ -27,13 +27,7 @@ st.latex(r"\text{drop probability } (p_{\text{PyTorch}},\ \mathrm{rate}_{\text{K
 
 rows = cached.conventions_table(keep_prob)
 st.subheader(f"keep_prob {format_probability(keep_prob)}, everywhere")
-st.dataframe(
-    pd.DataFrame(rows), hide_index=True, width="stretch", key="conventions_table",
-    column_config={
-        "one-line call": st.column_config.TextColumn(width="large"),
-        "watch out": st.column_config.TextColumn(width="large"),
-    },
-)
+st.table(pd.DataFrame(rows).set_index("where"))
 st.caption("The one-line calls, ready to copy (the copy icon at the right of the box):")
 st.code("\n".join(row["one-line call"] for row in rows), language="python")
 
@@ -72,9 +66,14 @@ st.markdown(
 st.code("\n".join(c.call(translated) for c in CONVENTIONS if c.name != source.name), language="python")
 
 drop_example = CONVENTIONS[1].call(keep_prob)
+if keep_prob == 0.5:
+    split = ("at keep_prob 0.5 every bar has the same length, because 1 − 0.5 = 0.5: that is how a keep/drop "
+             "mix-up hides. Move keep_prob to see the bars split into keep_prob and 1 − keep_prob.")
+else:
+    split = (f"the bars split into two groups, keep_prob ({format_probability(keep_prob)}) and 1 − keep_prob "
+             f"({format_probability(1 - keep_prob)}).")
 st.success(
-    f"**What to notice:** the bar lengths split into two groups, keep_prob and 1 − keep_prob. Your keep_prob "
-    f"{format_probability(keep_prob)} is `{drop_example}` in PyTorch: whenever a framework is named, ask whether its "
-    "number keeps or drops.",
+    f"**What to notice:** {split} Your keep_prob {format_probability(keep_prob)} is `{drop_example}` in PyTorch: "
+    "whenever a framework is named, ask whether its number keeps or drops.",
     icon=":material/lightbulb:",
 )

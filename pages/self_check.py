@@ -105,11 +105,14 @@ def show_question(number: int, question) -> None:
             if isinstance(question, ChoiceQuestion):
                 st.radio("Your answer", options=range(len(question.options)), index=None,
                          format_func=question.options.__getitem__, key=widget_key(question))
+                st.form_submit_button("Check", on_click=record, args=(question,), icon=":material/fact_check:")
             else:
-                st.number_input("Your answer", value=None, min_value=question.min_value,
-                                max_value=question.max_value, step=0.01, format="%.4f",
-                                key=widget_key(question), placeholder="type a number")
-            st.form_submit_button("Check", on_click=record, args=(question,), icon=":material/fact_check:")
+                answer, button, _ = st.columns([1.3, 1, 3], vertical_alignment="bottom")
+                answer.number_input("Your answer", value=None, min_value=question.min_value,
+                                    max_value=question.max_value, step=0.01, format="%.4f",
+                                    key=widget_key(question), placeholder="type a number")
+                with button:
+                    st.form_submit_button("Check", on_click=record, args=(question,), icon=":material/fact_check:")
         show_feedback(question)
 
 
