@@ -75,3 +75,21 @@ def test_figures_survive_keep_prob_zero():
     checks = check_every_variant(case)
     figures.check_scatter(checks["correct"].analytic, checks["correct"].numerical, title="zero")
     figures.variant_errors(list(VARIANTS), [checks[v].max_error for v in VARIANTS])
+
+
+def test_every_builder_produces_valid_plotly_when_rebuilt_validated():
+    """The builders skip Plotly's validation for speed; rebuilding each validated must succeed."""
+    import plotly.graph_objects as go
+
+    case = _mixed_case()
+    checks = check_every_variant(case)
+    built = [
+        figures.check_scatter(checks["new_mask"].analytic, checks["new_mask"].numerical, title="t"),
+        figures.variant_errors(list(VARIANTS), [checks[v].max_error for v in VARIANTS], selected=0),
+        figures.weight_gradient_heatmap(case.grads.W2, title="dW2", x_title="class", y_title="hidden unit",
+                                        x_labels=["a", "b", "c"],
+                                        y_labels=figures.unit_labels("h", case.dropped_everywhere)),
+    ]
+    for fig in built:
+        checked = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert checked.layout.title.text and checked.layout.template.layout.paper_bgcolor is not None

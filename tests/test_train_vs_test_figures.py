@@ -73,3 +73,22 @@ def test_figures_survive_keep_prob_zero_and_one():
                        and t.name != "dropped unit (grey band)")
         curve = mismatch_curve([0.0, 0.5, 1.0])
         figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"], keep_prob)
+
+
+def test_every_builder_produces_valid_plotly_when_rebuilt_validated():
+    """The builders skip Plotly's validation for speed; rebuilding each validated must succeed."""
+    a, mask = hidden_layer_example(0, 0.5)
+    view = compare_schemes(a, mask, 0.5)["standard"]
+    curve = mismatch_curve(np.linspace(0, 1, 11))
+    shift = next_layer_shift("inverted", 0.5, 0)
+    figures_built = [
+        figures.scheme_bars(a, mask, view.train_output, view.expected_train, view.test_output, scheme="standard",
+                            title="t", y_max=3.0),
+        figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"], 0.5),
+        figures.next_layer_figure(shift.train_mean, shift.train_std_error, shift.expected_train, shift.test_mean,
+                                  scheme="inverted"),
+    ]
+    for fig in figures_built:
+        checked = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert checked.layout.template.layout.paper_bgcolor is not None  # the house template came along
+        assert checked.layout.title.text

@@ -1,5 +1,10 @@
 """Figures for the lesson "Backprop and gradients": gradients drawn on the network, analytic against
-numerical gradients, the error of every backward variant, and the weight gradients as heatmaps."""
+numerical gradients, the error of every backward variant, and the weight gradients as heatmaps.
+
+Speed: all but the network (ui/figures/common.network, validated) are plain-dict traces on the cached
+house layout (ui.figures.masks.house_figure), unvalidated; tests/test_backprop_figures.py rebuilds each
+figure validated to prove the dicts are valid Plotly.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures.common import heatmap, network
-from ui.theme import NO_SCALING, PALETTE, REFERENCE, SEQUENCE, style
+from ui.figures.common import network
+from ui.figures.masks import house_figure
+from ui.theme import DIVERGING, NO_SCALING, PALETTE, REFERENCE, SEQUENCE
 
 THRESHOLD = 1e-7  # a relative difference below this means the backward is right
 FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)
+LEGEND_BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"}
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
 
 
 def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 420) -> go.Figure:
@@ -47,28 +55,24 @@ def check_scatter(analytic: Mapping[str, np.ndarray], numerical: Mapping[str, np
     """Every gradient entry as a point (analytic, numerical), each gradient divided by its own largest
     entry so that small gradients are as visible as large ones. A correct backward puts every point on
     the diagonal; a wrong one scatters the gradients it gets wrong off it."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[-1.1, 1.1], y=[-1.1, 1.1], mode="lines", name="numerical = analytic",
-                             line={"color": REFERENCE, "dash": "dash", "width": 1.5}, hoverinfo="skip"))
+    traces = [{"type": "scatter", "x": [-1.1, 1.1], "y": [-1.1, 1.1], "mode": "lines", "name": "numerical = analytic",
+               "line": {"color": REFERENCE, "dash": "dash", "width": 1.5}, "hoverinfo": "skip"}]
     for i, name in enumerate(names):
         a = np.asarray(analytic[name], dtype=float).ravel()
         n = np.asarray(numerical[name], dtype=float).ravel()
         largest = float(max(np.max(np.abs(a), initial=0.0), np.max(np.abs(n), initial=0.0)))
         scale = largest if np.isfinite(largest) and largest > 0 else 1.0
-        fig.add_trace(go.Scatter(
-            x=a / scale, y=n / scale, customdata=np.stack([a, n], axis=-1),
-            mode="markers", name=f"d{name}", marker={"size": 9, "color": SEQUENCE[i % len(SEQUENCE)], "opacity": 0.8,
-                                                    "line": {"color": "white", "width": 0.5}},
-            hovertemplate=f"d{name}<br>analytic %{{customdata[0]:.3g}}<br>numerical %{{customdata[1]:.3g}}"
-                          "<extra></extra>",
-        ))
-    fig.update_xaxes(range=[-1.15, 1.15])
-    fig.update_yaxes(range=[-1.15, 1.15])
-    fig = style(fig, title, "analytic gradient (backward), ÷ largest entry",
-                "numerical gradient, ÷ largest entry", height=height)
-    fig.update_layout(margin={"t": 50, "b": 40},
-                      legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"})
-    return fig
+        traces.append({
+            "type": "scatter", "x": a / scale, "y": n / scale, "customdata": np.stack([a, n], axis=-1),
+            "mode": "markers", "name": f"d{name}",
+            "marker": {"size": 9, "color": SEQUENCE[i % len(SEQUENCE)], "opacity": 0.8,
+                       "line": {"color": "white", "width": 0.5}},
+            "hovertemplate": f"d{name}<br>analytic %{{customdata[0]:.3g}}<br>numerical %{{customdata[1]:.3g}}"
+                             "<extra></extra>",
+        })
+    return house_figure(traces, title, "analytic gradient (backward), ÷ largest entry",
+                        "numerical gradient, ÷ largest entry", height=height, xaxis={"range": [-1.15, 1.15]},
+                        yaxis={"range": [-1.15, 1.15]}, legend=LEGEND_BELOW, margin=MARGIN)
 
 
 def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: int | None = None,
@@ -77,39 +81,45 @@ def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: 
     errors = np.maximum(np.asarray(errors, dtype=float), FLOOR)
     colours = [PALETTE["green"] if e < THRESHOLD else NO_SCALING for e in errors]
     outline = [REFERENCE if i == selected else "rgba(0,0,0,0)" for i in range(len(errors))]
-    fig = go.Figure(go.Bar(
-        x=errors, y=list(labels), orientation="h", name="relative difference",
-        marker={"color": colours, "line": {"color": outline, "width": 3}},
-        text=[f"{e:.1e}" for e in errors], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}<br>relative difference %{x:.2e}<extra></extra>",
-    ))
-    fig.add_vline(x=THRESHOLD, line={"color": REFERENCE, "dash": "dash", "width": 2})
-    fig.add_annotation(x=np.log10(THRESHOLD), y=1.0, yref="paper", text="1e-7: pass below", showarrow=False,
-                       xanchor="left", yanchor="bottom", font={"size": 12})
-    fig.update_xaxes(type="log", range=[-13, 1.8], exponentformat="power")
-    fig.update_yaxes(autorange="reversed")
-    fig.add_trace(go.Bar(x=[None], y=[None], name="passes (< 1e-7)", marker={"color": PALETTE["green"]}))
-    fig.add_trace(go.Bar(x=[None], y=[None], name="fails", marker={"color": NO_SCALING}))
-    fig = style(fig, "Every backward variant against the numerical gradient", "relative difference (log scale)",
-                None, height=height)
-    fig.update_layout(margin={"l": 20, "t": 60, "b": 40}, showlegend=True,
-                      legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0, "xanchor": "left"})
-    fig.data[0].showlegend = False
-    return fig
+    traces = [
+        {"type": "bar", "x": errors, "y": list(labels), "orientation": "h", "name": "relative difference",
+         "showlegend": False, "marker": {"color": colours, "line": {"color": outline, "width": 3}},
+         "text": [f"{e:.1e}" for e in errors], "textposition": "outside", "cliponaxis": False,
+         "hovertemplate": "%{y}<br>relative difference %{x:.2e}<extra></extra>"},
+        {"type": "bar", "x": [None], "y": [None], "name": "passes (< 1e-7)", "marker": {"color": PALETTE["green"]}},
+        {"type": "bar", "x": [None], "y": [None], "name": "fails", "marker": {"color": NO_SCALING}},
+    ]
+    threshold_line = {"type": "line", "xref": "x", "yref": "paper", "x0": THRESHOLD, "x1": THRESHOLD, "y0": 0,
+                      "y1": 1, "line": {"color": REFERENCE, "dash": "dash", "width": 2}}
+    label = {"x": float(np.log10(THRESHOLD)), "y": 1.0, "xref": "x", "yref": "paper", "text": "1e-7: pass below",
+             "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12}}
+    return house_figure(traces, "Every backward variant against the numerical gradient",
+                        "relative difference (log scale)", None, height=height,
+                        xaxis={"type": "log", "range": [-13, 1.8], "exponentformat": "power"},
+                        yaxis={"autorange": "reversed"}, shapes=[threshold_line], annotations=[label],
+                        margin={"l": 20, "r": 20, "t": 60, "b": 40},
+                        legend={**LEGEND_BELOW, "y": -0.25})
 
 
 def weight_gradient_heatmap(grad, *, title: str, x_title: str, y_title: str, x_labels: Sequence[str],
                             y_labels: Sequence[str], height: int = 330) -> go.Figure:
-    """A weight gradient (rows = from, columns = to) with numbers on the cells and named ticks."""
-    grad = np.asarray(grad, dtype=float) + 0.0
-    fig = heatmap(grad, title, x_title, y_title, colorbar_title="gradient", text_format=".3f", height=height)
-    fig.update_traces(xgap=2, ygap=2)
-    fig.update_xaxes(tickvals=list(range(grad.shape[1])), ticktext=list(x_labels), side="bottom")
-    fig.update_yaxes(tickvals=list(range(grad.shape[0])), ticktext=list(y_labels))
-    return fig
+    """A weight gradient (rows = from, columns = to) on the diverging scale, numbers on the cells, named ticks."""
+    grad = np.asarray(grad, dtype=float) + 0.0  # + 0.0: no "-0.000" on the cells
+    if grad.ndim != 2:
+        raise ValueError(f"grad must be 2-D, got shape {grad.shape}")
+    limit = float(np.max(np.abs(grad), initial=0.0)) or 1.0
+    trace = {
+        "type": "heatmap", "z": grad, "x": np.arange(grad.shape[1]), "y": np.arange(grad.shape[0]),
+        "colorscale": DIVERGING, "zmin": -limit, "zmax": limit, "xgap": 2, "ygap": 2,
+        "colorbar": {"title": {"text": "gradient"}}, "texttemplate": "%{z:.3f}", "textfont": {"size": 11},
+        "hovertemplate": f"{x_title} %{{x}}<br>{y_title} %{{y}}<br>gradient %{{z:.4f}}<extra></extra>",
+    }
+    return house_figure([trace], title, x_title, y_title, height=height, show_legend=False,
+                        xaxis={"tickvals": list(range(grad.shape[1])), "ticktext": list(x_labels)},
+                        yaxis={"tickvals": list(range(grad.shape[0])), "ticktext": list(y_labels),
+                               "autorange": "reversed"})
 
 
 def unit_labels(prefix: str, dropped) -> list[str]:
     """Tick labels such as 'h0', 'h1 (dropped)' for a boolean array of dropped units."""
     return [f"{prefix}{i} (dropped)" if d else f"{prefix}{i}" for i, d in enumerate(np.asarray(dropped, dtype=bool))]
-
