@@ -84,6 +84,8 @@ def test_every_builder_produces_valid_plotly_when_rebuilt_validated():
     case = _mixed_case()
     checks = check_every_variant(case)
     built = [
+        figures.gradient_network(case.x[0], case.cache.a[0], case.cache.probs[0], ~case.dropped_everywhere,
+                                 case.grads.W1, case.grads.W2, title="net"),
         figures.check_scatter(checks["new_mask"].analytic, checks["new_mask"].numerical, title="t"),
         figures.variant_errors(list(VARIANTS), [checks[v].max_error for v in VARIANTS], selected=0),
         figures.weight_gradient_heatmap(case.grads.W2, title="dW2", x_title="class", y_title="hidden unit",
