@@ -217,7 +217,7 @@ columns = st.columns(2)
 with columns[0]:
     st.plotly_chart(
         figures.weight_gradient_heatmap(case.grads.W1, title="dW₁: into the hidden units", x_title="hidden unit",
-                                        y_title="input", x_labels=figures.unit_labels("h", dropped),
+                                        y_title="input", x_labels=figures.unit_labels("h", dropped, separator="<br>"),
                                         y_labels=[f"x{i}" for i in range(case.x.shape[1])]),
         width="stretch", key="bp_dW1",
     )

@@ -77,7 +77,7 @@ def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 4
                    "marker": {"size": 14, "color": KEPT, "line": {"color": KEPT, "width": 2}}})
     traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "dropped unit",
                    "marker": {"size": 14, "color": "white", "line": {"color": DROPPED, "width": 2}}})
-    return house_figure(traces, title, "layer", None, height=height,
+    return house_figure(traces, title, None, None, height=height,
                         xaxis={"tickvals": [0, 1, 2], "ticktext": names, "showgrid": False, "zeroline": False},
                         yaxis={"visible": False, "showgrid": False, "zeroline": False},
                         legend={**LEGEND_BELOW, "y": -0.15}, margin=MARGIN)
@@ -153,6 +153,8 @@ def weight_gradient_heatmap(grad, *, title: str, x_title: str, y_title: str, x_l
                                "autorange": "reversed"})
 
 
-def unit_labels(prefix: str, dropped) -> list[str]:
-    """Tick labels such as 'h0', 'h1 (dropped)' for a boolean array of dropped units."""
-    return [f"{prefix}{i} (dropped)" if d else f"{prefix}{i}" for i, d in enumerate(np.asarray(dropped, dtype=bool))]
+def unit_labels(prefix: str, dropped, *, separator: str = " ") -> list[str]:
+    """Tick labels such as 'h0', 'h1 (dropped)' for a boolean array of dropped units
+    (separator "<br>" puts "(dropped)" on a second line, for a crowded x axis)."""
+    return [f"{prefix}{i}{separator}(dropped)" if d else f"{prefix}{i}"
+            for i, d in enumerate(np.asarray(dropped, dtype=bool))]
