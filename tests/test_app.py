@@ -87,3 +87,14 @@ def test_every_page_runs_at_the_extremes_of_keep_prob(lesson):
         at.switch_page(lesson.path).run()
         assert not at.exception, f"{lesson.path} at keep_prob {keep_prob}: {at.exception}"
         assert at.title or at.header, f"{lesson.path} has no title"
+
+
+def test_presentation_mode_from_the_url():
+    at = run_app(present="true", keep_prob="0.7")
+    assert not at.exception
+    assert at.toggle(key="present").value is True
+    styles = " ".join(str(element.proto) for element in at.get("html"))
+    assert "font-size" in styles and ".st-key-seed" in styles
+    plain = run_app()
+    assert plain.toggle(key="present").value is False
+    assert not plain.get("html")

@@ -30,8 +30,17 @@ class Tab:
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.errors: list[str] = []
+        self.outside: list[str] = []  # requests to anywhere but this machine
         self.page.on("console", self._record)
+        self.page.on("request", self._check_host)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _check_host(self, request) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if not re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/", url):
+            self.outside.append(url)
 
     def _record(self, message) -> None:
         if message.type != "error":
@@ -81,6 +90,7 @@ def test_every_page_renders_cleanly(server, tab, lesson):
     tab.open(f"{server}/{lesson.url_path}?keep_prob=0.3&seed=2")
     assert tab.exceptions() == []
     assert tab.errors == []
+    assert tab.outside == [], "the page fetched something from outside this machine"
     assert tab.page.locator("h1").count() >= 1
     assert tab.keep_prob() == 0.3
 

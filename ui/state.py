@@ -19,6 +19,18 @@ DEFAULT_KEEP_PROB = 0.5  # the original paper's choice for hidden units
 DEFAULT_SEED = 0
 SEED_MAX = 9_999  # seeds are for sharing views; four digits are plenty
 ROUTER_FLAG = "_router_running"  # True while app.py's navigation is running a page
+PRESENT_KEY = "present"
+
+# Presentation mode, for a projector: larger text, the main column as wide as the screen (charts
+# keep their own layout, so they still fit their columns), and the sidebar reduced to keep_prob
+# (the seed still applies from the link). A constant: nothing a visitor types reaches this HTML.
+PRESENTATION_CSS = """<style>
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem !important; }
+[data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
+[data-testid="stMetricValue"] p { font-size: 2.4rem !important; }
+[data-testid="stMainBlockContainer"] { max-width: 96% !important; }
+.st-key-seed, .st-key-framework_names { display: none; }
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,7 @@ class Settings:
 
     keep_prob: float  # probability of KEEPING a unit (PyTorch p = Keras rate = 1 - keep_prob)
     seed: int  # determines every random draw on the page, so a link reproduces the view
+    presentation: bool = False  # instructor mode: larger, fewer controls (?present=true)
 
 
 def parse_float(raw: str, low: float, high: float) -> float | None:
@@ -105,8 +118,15 @@ def shared_sidebar() -> Settings:
             "seed", 0, SEED_MAX, DEFAULT_SEED, key=SEED_KEY,
             help="Fixes every random draw: the same keep_prob and seed give the same masks.",
         )
-        st.caption(f"PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` · Keras `Dropout(rate={1 - keep_prob:.2f})`")
-    return Settings(keep_prob=float(keep_prob), seed=int(seed))
+        with st.container(key="framework_names"):
+            st.caption(f"PyTorch `nn.Dropout(p={1 - keep_prob:.2f})` · Keras `Dropout(rate={1 - keep_prob:.2f})`")
+        check_query_param(PRESENT_KEY, lambda raw: raw if raw.lower() in ("true", "false") else None, "true or false")
+        presentation = st.toggle("Presentation mode", key=PRESENT_KEY, bind="query-params",
+                                 help="For a projector: larger text and charts, only keep_prob in the sidebar. "
+                                 "Share it with `?present=true`.")
+    if presentation:
+        st.html(PRESENTATION_CSS)
+    return Settings(keep_prob=float(keep_prob), seed=int(seed), presentation=bool(presentation))
 
 
 def lesson_settings() -> Settings:
@@ -120,5 +140,6 @@ def lesson_settings() -> Settings:
         return shared_sidebar()
     return Settings(
         keep_prob=float(st.session_state.get(KEEP_PROB_KEY, DEFAULT_KEEP_PROB)),
-        seed=int(st.session_state.get(SEED_KEY, DEFAULT_SEED)),
+        seed=round(st.session_state.get(SEED_KEY, DEFAULT_SEED)),
+        presentation=bool(st.session_state.get(PRESENT_KEY, False)),
     )
