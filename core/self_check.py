@@ -129,6 +129,8 @@ def fingerprint(question) -> str:
 def format_number(value: float) -> str:
     """A number as the feedback shows it: up to 4 significant digits, no '-0'."""
     value = float(value) + 0.0
+    if not math.isfinite(value):
+        return str(value)
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
     return f"{value:.4g}"
@@ -254,8 +256,11 @@ def live_questions(keep_prob: float, seed: int) -> tuple[NumericQuestion, ...]:
             f"With keep_prob {q} the mask above drops **every** unit. What does unit 1 (activation "
             f"a = {_n(fp.activations[0])}) output during training?",
             float(fp.output[0]),
-            "Every mask entry is 0, so every output is 0: a layer with keep_prob 0 passes nothing on "
-            "(and 1 / keep_prob is never needed, because nothing is kept).",
+            "Every mask entry is 0, so every output is 0"
+            + (": a layer with keep_prob 0 passes nothing on (and 1 / keep_prob is never needed, because nothing "
+               "is kept)." if keep_prob == 0 else
+               f". This mask happened to drop all {N_UNITS} units (probability (1 − keep_prob)^{N_UNITS} = "
+               f"{_n((1 - keep_prob) ** N_UNITS)}); change the seed to see kept ones."),
             "masks", (2,)))
 
     # 2. the gradient reaching a dropped unit (confusions 1, 5)
@@ -270,7 +275,7 @@ def live_questions(keep_prob: float, seed: int) -> tuple[NumericQuestion, ...]:
             f"{_n(fp.upstream[j])} × 0 = 0. In this step a dropped unit gets no gradient, so the weights feeding "
             "it do not move (until a later mask keeps it).",
             "backprop", (1, 5)))
-    else:
+    elif keep_prob == 1:
         questions.append(NumericQuestion(
             "live_dropped_gradient",
             f"With keep_prob {q} no unit is dropped. In backprop the gradient arriving at unit 1's output is "
@@ -278,6 +283,16 @@ def live_questions(keep_prob: float, seed: int) -> tuple[NumericQuestion, ...]:
             float(fp.gradient[0]),
             "keep_prob 1 keeps every unit and 1 / keep_prob = 1, so dropout is the identity and passes the "
             f"gradient through unchanged: {_n(fp.upstream[0])}.",
+            "backprop", (1, 5)))
+    else:  # this mask happened to keep every unit: ask about a dropped unit of the next pass
+        questions.append(NumericQuestion(
+            "live_dropped_gradient",
+            f"This mask happens to keep every unit, but the next forward pass draws a new one. Suppose it drops "
+            f"unit 1 and the gradient arriving at unit 1's output is {_n(fp.upstream[0])}. What gradient reaches "
+            "its input a (dL/da)?",
+            float(fp.upstream[0] * 0.0 * fp.scale) + 0.0,  # dx = dout * m * scale with m = 0
+            f"out = a × m / keep_prob, so dout/da = m / keep_prob, and m = 0 for a dropped unit: "
+            f"{_n(fp.upstream[0])} × 0 = 0. In that step the weights feeding unit 1 get no gradient.",
             "backprop", (1, 5)))
 
     # 3. the gradient reaching a kept unit (confusions 1, 3: the backward reuses the SCALED mask)
@@ -300,7 +315,7 @@ def live_questions(keep_prob: float, seed: int) -> tuple[NumericQuestion, ...]:
             f"{_n(fp.upstream[0])}. What gradient reaches its input a?",
             float(fp.gradient[0]),
             "Every mask entry is 0, so the backward pass multiplies every gradient by 0: nothing below this "
-            "layer learns while keep_prob is 0.",
+            + ("layer learns while keep_prob is 0." if keep_prob == 0 else "layer learns from this step."),
             "backprop", (1, 3)))
 
     # 4. the fraction of a 512-unit layer dropped on average (confusion 5)

@@ -57,14 +57,16 @@ st.latex(r"\text{inverted dropout:}\quad \mathrm{out} = a \cdot \frac{m}{\mathrm
 questions = cached.questions(keep_prob, settings.seed)
 state = attempts()
 current = {q.id: fingerprint(q) for q in questions}
-answered = [a for qid, a in state.items() if qid in current and a["given"] is not None]
+# The score counts answers to the questions as they are now (a live question changes with the settings).
+answered = [a for qid, a in state.items() if a["fingerprint"] == current.get(qid) and a["given"] is not None]
 n_right = sum(a["correct"] for a in answered)
 
 score = st.columns([1, 1, 1, 1.3], vertical_alignment="bottom")
 score[0].metric("right", f"{n_right}")
 score[1].metric("checked", f"{len(answered)} of {len(questions)}")
 score[2].metric("score", f"{n_right / len(answered):.0%}" if answered else "–",
-                help="Right answers among the questions you checked (your latest answer to each).")
+                help="Right answers among the questions you checked (your latest answer to each, for the "
+                     "current keep_prob and seed).")
 with score[3]:
     st.button("Start over", key="self_check_reset", icon=":material/restart_alt:", on_click=reset,
               help="Forget every answer and the score.")

@@ -1,0 +1,118 @@
+"""ui/components.py: the pure helpers, and each Streamlit piece rendered by AppTest in a tiny script."""
+
+from __future__ import annotations
+
+import inspect
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.dropout import DropoutCache, dropout_backward, dropout_forward
+from ui import components
+from ui.cached import masks as cached_masks
+
+
+def test_source_of_reads_the_real_file():
+    source, path, line = components.source_of(dropout_forward)
+    assert source == inspect.getsource(dropout_forward)
+    assert path == "core/dropout.py"
+    with open(components.ROOT / path) as handle:
+        assert handle.read().splitlines()[line - 1].startswith("def dropout_forward")
+
+
+def test_source_of_unwraps_cached_functions_and_takes_classes():
+    source, path, _ = components.source_of(cached_masks.masks_view)
+    assert path == "ui/cached/masks.py" and "def masks_view" in source
+    assert "class DropoutCache" in components.source_of(DropoutCache)[0]
+
+
+@pytest.mark.parametrize("bad", [3, "dropout_forward", np.zeros(2)])
+def test_source_of_rejects_non_functions(bad):
+    with pytest.raises(TypeError, match="functions or classes"):
+        components.source_of(bad)
+
+
+def test_as_frame_and_csv_round_trip():
+    grid = np.arange(6, dtype=float).reshape(2, 3) / 3
+    frame = components.as_frame(grid, row_name="example", column_name="unit")
+    assert list(frame.columns) == ["unit 0", "unit 1", "unit 2"] and frame.index.name == "example"
+    back = pd.read_csv(io.BytesIO(components.csv_bytes(frame)), index_col="example")
+    np.testing.assert_array_equal(back.to_numpy(), grid)  # full precision survives
+    mask = components.as_frame(np.array([True, False]), column_name="kept")
+    assert mask["kept"].tolist() == [True, False]
+    assert components.as_frame(np.float64(2.5)).shape == (1, 1)
+    given = pd.DataFrame({"a": [1]})
+    assert components.as_frame(given) is given
+    assert b"a\n1\n" == components.csv_bytes(given)  # an unnamed index is left out
+    with pytest.raises(ValueError, match="2 dimensions"):
+        components.as_frame(np.zeros((2, 2, 2)))
+    with pytest.raises(TypeError, match="DataFrame"):
+        components.csv_bytes(grid)
+
+
+def test_slug():
+    assert components.slug("Scaled mask (m / keep_prob)") == "scaled_mask_m_keep_prob"
+    assert components.slug("???") == "data"
+    with pytest.raises(TypeError):
+        components.slug(3)
+
+
+def test_build_link():
+    values = {"keep_prob": 0.30000000000000004, "seed": 2, "masks_iteration": 4, "inverted": False,
+              "missing": None, "sizes": [64, 128], "variant": "spatial dropout"}
+    link = components.build_link("masks", values)
+    assert link == ("/masks?keep_prob=0.3&seed=2&masks_iteration=4&inverted=false&sizes=64&sizes=128"
+                    "&variant=spatial+dropout")
+    assert components.build_link("", {}) == "/"
+    assert components.build_link("/backprop/", {"seed": 0}, base_url="http://localhost:8501/") == \
+        "http://localhost:8501/backprop?seed=0"
+    assert components.build_link("masks", {"keep_prob": 1.0}) == "/masks?keep_prob=1"
+    with pytest.raises(ValueError, match="cannot carry"):
+        components.build_link("masks", {"keep_prob": float("nan")})
+    with pytest.raises(TypeError, match="url_path"):
+        components.build_link(None, {})
+    with pytest.raises(TypeError, match="link value"):
+        components.build_link("masks", {"x": object()})
+
+
+def _demo_page():
+    """A tiny page using every component (AppTest.from_function runs this function's body as a script)."""
+    import numpy as np
+    import streamlit as st
+
+    from core.dropout import dropout_backward, dropout_forward
+    from core.snippets import masks_snippet
+    from ui.components import export_csv, reproduce_snippet, share_link, show_code
+
+    st.session_state.setdefault("keep_prob", 0.3)
+    st.session_state.setdefault("seed", 2)
+    st.number_input("iteration", min_value=1, max_value=9, value=4, key="demo_iteration")
+    show_code(dropout_forward, dropout_backward)
+    export_csv("mask", np.eye(2, dtype=bool), key="demo_csv", row_name="example", column_name="unit")
+    reproduce_snippet(masks_snippet(0.3, 2, 4), key="demo_snippet")
+    st.session_state["link"] = share_link("masks", keys=("demo_iteration",), extra={"inverted": True})
+
+
+def test_components_render_in_a_page():
+    at = AppTest.from_function(_demo_page, default_timeout=60).run()
+    assert not at.exception, at.exception
+    expanders = [e.label for e in at.expander]
+    assert "Show the code" in expanders and "Reproduce this view in NumPy" in expanders
+    codes = [c.value.strip() for c in at.code]
+    assert inspect.getsource(dropout_forward).strip() in codes and inspect.getsource(dropout_backward).strip() in codes
+    assert any("from core.dropout import dropout_forward" in c for c in codes)
+    link = "/masks?keep_prob=0.3&seed=2&demo_iteration=4&inverted=true"
+    assert at.session_state["link"] == link and link in codes
+    assert len(at.get("download_button")) == 2
+    at.number_input(key="demo_iteration").set_value(7).run()
+    assert at.session_state["link"] == "/masks?keep_prob=0.3&seed=2&demo_iteration=7&inverted=true"
+
+
+def test_bad_calls_fail_loudly():
+    with pytest.raises(ValueError, match="at least one"):
+        components.show_code()
+    with pytest.raises(ValueError, match="code"):
+        components.reproduce_snippet("  ", key="x")

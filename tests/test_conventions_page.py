@@ -1,0 +1,59 @@
+"""AppTest of the page "Conventions": clean at keep_prob 0, 0.3 and 1, the table and calls follow
+keep_prob, and the translator works for a drop and a keep convention."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.conventions import CONVENTIONS, convention_by_name
+from tests.conftest import APP
+
+PAGE = "pages/conventions.py"
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def codes(at: AppTest) -> list[str]:
+    return [c.value for c in at.code]
+
+
+@pytest.mark.parametrize("keep_prob", ["0", "0.3", "1"])
+def test_page_runs_clean_and_follows_keep_prob(keep_prob):
+    at = open_page(keep_prob=keep_prob, seed="2")
+    assert at.title[0].value == "Conventions"
+    assert not at.warning
+    calls = "\n".join(c.call(float(keep_prob)) for c in CONVENTIONS)
+    assert calls in codes(at)
+    table = at.table[0].value
+    assert list(table.index) == [c.where for c in CONVENTIONS]
+    assert table.loc["PyTorch", "one-line call"] == convention_by_name("pytorch").call(float(keep_prob))
+    assert len(at.get("plotly_chart")) == 1
+    assert "nan" not in " ".join(m.value for m in at.markdown).lower()
+
+
+def test_translator_from_a_drop_and_a_keep_probability():
+    at = open_page(keep_prob="0.5")
+    at.radio(key="conventions_from").set_value("keras").run()
+    at.number_input(key="conventions_value").set_value(0.3).run()
+    assert not at.exception
+    assert any("keep_prob = 0.7" in m.value for m in at.markdown)
+    assert any("torch.nn.Dropout(p=0.3)" in code and "tf.nn.dropout(x, keep_prob=0.7)" in code for code in codes(at))
+    at.radio(key="conventions_from").set_value("tf1").run()
+    assert any("keep_prob = 0.3" in m.value for m in at.markdown)
+    assert any("torch.nn.Dropout(p=0.7)" in code for code in codes(at))
+
+
+def test_the_notice_at_one_half_explains_why_the_mix_up_hides():
+    at = open_page(keep_prob="0.5")
+    assert any("same length" in s.value for s in at.success)
+    at.slider(key="keep_prob").set_value(0.8).run()
+    assert any("torch.nn.Dropout(p=0.2)" in s.value for s in at.success)
