@@ -46,6 +46,7 @@ __all__ = [
     "is_close",
     "live_forward_pass",
     "live_questions",
+    "mask_rng",
 ]
 
 N_UNITS = 8  # units in the live forward pass the questions refer to
@@ -202,6 +203,12 @@ def _check_seed(seed) -> int:
     return int(seed)
 
 
+def mask_rng(keep_prob: float, seed: int) -> np.random.Generator:
+    """The Generator of the live mask. keep_prob is part of its seed, so every setting gives a fresh
+    draw to reason about (the lessons instead nest their masks across keep_prob)."""
+    return np.random.default_rng([STREAM_MASK, _check_seed(seed), round(check_keep_prob(keep_prob) * 10_000)])
+
+
 def live_forward_pass(keep_prob: float, seed: int) -> ForwardPass:
     """The forward pass the live questions ask about: values from seed, mask from (seed, keep_prob)."""
     keep_prob = check_keep_prob(keep_prob)
@@ -210,8 +217,7 @@ def live_forward_pass(keep_prob: float, seed: int) -> ForwardPass:
     activations = np.round(values.uniform(0.2, 2.0, N_UNITS), 1)  # (N_UNITS,)
     magnitudes = values.integers(1, 11, N_UNITS) / 10  # 0.1 .. 1.0
     upstream = np.where(values.random(N_UNITS) < 0.5, -magnitudes, magnitudes)  # (N_UNITS,)
-    output, cache = dropout_forward(activations, keep_prob, training=True, inverted=True,
-                                    rng=np.random.default_rng([STREAM_MASK, seed]))
+    output, cache = dropout_forward(activations, keep_prob, training=True, inverted=True, rng=mask_rng(keep_prob, seed))
     mask = np.broadcast_to(cache.mask, activations.shape).copy()
     gradient = dropout_backward(upstream, cache)
     kept, dropped = np.flatnonzero(mask), np.flatnonzero(~mask)

@@ -47,7 +47,7 @@ def test_live_gradients_match_a_numerical_gradient(keep_prob):
     fp = sc.live_forward_pass(keep_prob, 5)
 
     def forward(a):  # the same Generator seed gives the same mask whatever the values
-        return dropout_forward(a, keep_prob, rng=np.random.default_rng([sc.STREAM_MASK, 5]))[0]
+        return dropout_forward(a, keep_prob, rng=sc.mask_rng(keep_prob, 5))[0]
 
     numerical = numerical_gradient(forward, fp.activations, fp.upstream)
     assert relative_error(fp.gradient, numerical) < 1e-8
