@@ -86,20 +86,20 @@ elif keep_prob == 1.0:
     )
 
 metrics = [*st.columns(3), *st.columns(3)]  # the mean (top row), then the spread (bottom row)
-random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the same output
+is_random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the same output
 metrics[3].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "none",
                   help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
 metrics[0].metric("E[out], formula", f"{experiment.expected:.4g}")
 metrics[1].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
-                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula" if random else None,
+                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula" if is_random else None,
                   delta_color="off")
 metrics[2].metric("test-time output", f"{experiment.test_output:.4g}",
                   help="What the unit outputs at test time, when every unit is used.")
 metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
 metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
-                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula" if random else None,
+                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula" if is_random else None,
                   delta_color="off", help="The unbiased sample variance of the outputs (divided by n − 1).")
-if random:
+if is_random:
     st.caption(
         f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"
         f"{2 * experiment.mc_mean_standard_error:.2g} for the mean (2 √(Var / {n_samples:,})) and ±"
@@ -117,8 +117,11 @@ with row[0]:
                                experiment.expected, int(n_samples), inverted),
         width="stretch", key="expected_outcomes",
     )
-    st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by keep_prob "
-               "and 1 − keep_prob: no single training output equals it.")
+    if len(outcomes) > 1:
+        st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by "
+                   "keep_prob and 1 − keep_prob: no single training output equals it.")
+    else:
+        st.caption(f"Here a single value comes out, {outcomes[0].value:.3g}, every time: it is also the mean.")
 with row[1]:
     st.plotly_chart(
         figures.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
@@ -126,7 +129,7 @@ with row[1]:
         width="stretch", key="expected_running_mean",
     )
     st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
-               "E[out] ± 2 √(Var / k), narrows like 1/√k." if random else
+               "E[out] ± 2 √(Var / k), narrows like 1/√k." if is_random else
                "Every output is the same, so the running mean is flat from the first mask on.")
 
 st.subheader("What the randomness costs: the variance, as keep_prob moves")
