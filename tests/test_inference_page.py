@@ -57,11 +57,11 @@ def test_page_runs_at_extreme_and_middle_keep_prob(keep_prob):
 def test_every_control():
     at = _open({**SMALL, "keep_prob": "0.5"})
     at.select_slider(key="inf_max_k").set_value(50)
-    at.slider(key="inf_repeats").set_value(3)
+    at.slider(key="inf_repeats").set_value(4)
     at.run()
     assert not at.exception
     mc = next(spec for title, spec in _charts(at).items() if "averaging k sampled" in title)
-    assert sum(trace.get("name") == "one repeat" for trace in mc["data"]) == 3
+    assert sum(trace.get("name") == "one repeat" for trace in mc["data"]) == 4
     at.select_slider(key="inf_samples").set_value(20)
     at.radio(key="inf_shape").set_value("spirals")
     at.run()

@@ -48,12 +48,13 @@ TOY_HIDDEN = (128, 128)
 TOY_EPOCHS = 300  # long enough for the network without dropout to fit the noise (train error ~1%)
 TOY_BATCH = 25
 TOY_LEARNING_RATE = 0.05  # SGD with momentum, like the digits
-TOY_GRID = 90  # grid points per side of the decision-boundary and uncertainty maps
+TOY_GRID = 90  # grid points per side of the decision-boundary maps
+UNCERTAINTY_GRID = 60  # ... and of the MC-dropout maps (T passes per point: a coarser grid keeps them quick)
 
 MC_MAX_KS = (20, 50, 100, 200)
 DEFAULT_MC_MAX_K = 100
 MAX_REPEATS = 8
-DEFAULT_REPEATS = 4
+DEFAULT_REPEATS = 3
 MC_SAMPLE_CHOICES = (10, 20, 50, 100, 200)
 AMBIGUOUS_SHOWN = 6
 GAP_IMAGES = 10  # test images the linear-vs-ReLU comparison averages over (10 logits each)
@@ -253,11 +254,11 @@ def toy_result(shape: str, noise: float, n_points: int, keep_prob: float, seed: 
                                             learning_rate=TOY_LEARNING_RATE, seed=seed))
 
 
-def toy_grid(shape: str, noise: float, n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def toy_grid(shape: str, noise: float, n_points: int, seed: int, size: int = TOY_GRID):
     """grid_x (G,), grid_y (G,) and the points (G*G, 2), row by row, covering the data with a margin."""
     X_train = toy_data(shape, noise, n_points, seed)[0]
     low, high = X_train.min(axis=0) - 0.5, X_train.max(axis=0) + 0.5
-    grid_x, grid_y = np.linspace(low[0], high[0], TOY_GRID), np.linspace(low[1], high[1], TOY_GRID)
+    grid_x, grid_y = np.linspace(low[0], high[0], size), np.linspace(low[1], high[1], size)
     xx, yy = np.meshgrid(grid_x, grid_y)
     return grid_x, grid_y, np.column_stack([xx.ravel(), yy.ravel()])
 
@@ -279,10 +280,10 @@ def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, se
 @st.cache_data(max_entries=16, show_spinner=False)
 def toy_uncertainty(shape: str, noise: float, n_points: int, keep_prob: float, seed: int, n_samples: int):
     """MC dropout on the grid: predictive entropy of the averaged prediction and the spread of p(class 1)."""
-    grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
+    grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed, UNCERTAINTY_GRID)
     samples = mlp.mc_samples(toy_result(shape, noise, n_points, keep_prob, seed), points, n_samples, rng=seed)
-    entropy = mlp.predictive_entropy(samples.mean(axis=0)).reshape(TOY_GRID, TOY_GRID)
-    spread = samples[:, :, 1].std(axis=0).reshape(TOY_GRID, TOY_GRID)
+    entropy = mlp.predictive_entropy(samples.mean(axis=0)).reshape(UNCERTAINTY_GRID, UNCERTAINTY_GRID)
+    spread = samples[:, :, 1].std(axis=0).reshape(UNCERTAINTY_GRID, UNCERTAINTY_GRID)
     return grid_x, grid_y, entropy, spread
 
 
