@@ -39,7 +39,8 @@ with right:
 st.caption(
     r"Each mask entry $m_i$ is 1 with probability keep_prob and 0 otherwise, so $\mathbb{E}[m_i]$ = keep_prob. "
     "Both schemes give the same expected activation; inverted dropout leaves the test-time network untouched, "
-    "which is why PyTorch (`nn.Dropout(p)` with p = 1 − keep_prob) and Keras use it."
+    "which is why PyTorch (`nn.Dropout(p)`, p = 1 − keep_prob) and Keras (`Dropout(rate)`, rate = 1 − keep_prob) "
+    "use it."
 )
 
 activations, mask, views, y_max = cached.scheme_views(keep_prob, settings.seed)
