@@ -121,8 +121,9 @@ with uncertainty_controls[0]:
                                  key=SAMPLES_KEY, bind="query-params")
 with uncertainty_controls[1]:
     shape = st.radio("2-D toy set", cached.TOY_SHAPES, horizontal=True, key=SHAPE_KEY, bind="query-params")
-toy = (shape, 0.3, cached.DEFAULT_TOY_SIZE, keep_prob, settings.seed)
-X_toy, _, y_toy, _ = cached.toy_data(shape, 0.3, cached.DEFAULT_TOY_SIZE, settings.seed)
+toy_noise = cached.UNCERTAINTY_NOISE[shape]
+toy = (shape, toy_noise, cached.DEFAULT_TOY_SIZE, keep_prob, settings.seed)
+X_toy, _, y_toy, _ = cached.toy_data(shape, toy_noise, cached.DEFAULT_TOY_SIZE, settings.seed)
 grid_x, grid_y, entropy_map, spread_map = cached.toy_uncertainty(*toy, int(n_samples))
 maps = st.columns(2)
 with maps[0]:
@@ -136,8 +137,8 @@ with maps[1]:
                                             colorbar_title="standard deviation"),
                     width="stretch", key="inf_spread_map")
 st.caption(f"The Training lab's 2-D network (two layers of 128 units, {cached.DEFAULT_TOY_SIZE} training points, "
-           "noise 0.3) with dropout on at test time. Entropy is highest (log 2 ≈ 0.69) where the classes meet; "
-           "the spread between passes is largest there and far from the data, where nothing pinned the "
+           f"noise {toy_noise:g}) with dropout on at test time. Entropy is highest (log 2 ≈ 0.69) where the "
+           "classes meet; the spread between passes is largest there and far from the data, where nothing pinned the "
            "network down.")
 
 images, true_labels, mean_proba, spread, entropy, wrong = cached.ambiguous_digits(run, int(n_samples))

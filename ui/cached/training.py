@@ -49,6 +49,7 @@ TOY_EPOCHS = 300  # long enough for the network without dropout to fit the noise
 TOY_BATCH = 25
 TOY_LEARNING_RATE = 0.05  # SGD with momentum, like the digits
 TOY_GRID = 90  # grid points per side of the decision-boundary maps
+UNCERTAINTY_NOISE = {"moons": 0.3, "spirals": 0.1}  # the Inference lesson's toy sets: spirals need less noise
 UNCERTAINTY_GRID = 60  # ... and of the MC-dropout maps (T passes per point: a coarser grid keeps them quick)
 
 MC_MAX_KS = (20, 50, 100, 200)
