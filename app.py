@@ -3,10 +3,9 @@
 import streamlit as st
 
 from ui.lessons import all_pages
-from ui.state import ROUTER_FLAG, shared_sidebar
+from ui.state import PAGE_CONFIG, ROUTER_FLAG, shared_sidebar
 
-# A local icon: a Material icon here would be fetched from the internet by the browser.
-st.set_page_config(page_title="Dropout Lab", page_icon="assets/favicon.png", layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 
 sections: dict[str, list] = {}
 for lesson in all_pages():

@@ -5,7 +5,7 @@ import streamlit as st
 from core.lessons_masks import MAX_ITERATION
 from ui.cached import masks as cached
 from ui.figures import masks as figures
-from ui.state import lesson_settings, parse_int
+from ui.state import bound_int_input, lesson_settings, parse_int
 
 ITERATION_KEY = "masks_iteration"
 
@@ -34,7 +34,7 @@ st.caption(
 
 def _advance(passes: int) -> None:
     """A button's callback: move on by `passes` forward passes (runs before the page reruns)."""
-    st.session_state[ITERATION_KEY] = min(int(st.session_state.get(ITERATION_KEY, 1)) + passes, MAX_ITERATION)
+    st.session_state[ITERATION_KEY] = float(min(round(st.session_state.get(ITERATION_KEY, 1)) + passes, MAX_ITERATION))
 
 
 def _parse_iteration(raw: str) -> int | None:
@@ -47,9 +47,8 @@ link_iteration = st.query_params.get_all(ITERATION_KEY)[:1]
 link_warning = st.empty()
 controls = st.columns([1.2, 1.0, 1.4, 3], vertical_alignment="bottom")
 with controls[2]:
-    iteration = st.number_input(
-        "forward pass (iteration)", min_value=1, max_value=MAX_ITERATION, step=1, key=ITERATION_KEY,
-        bind="query-params",
+    iteration = bound_int_input(
+        "forward pass (iteration)", 1, MAX_ITERATION, None, key=ITERATION_KEY, check=False,
         help="Each forward pass draws a new mask. The mask is fixed by the seed and this number, so a link "
              "reproduces it.",
     )

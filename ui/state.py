@@ -20,6 +20,8 @@ DEFAULT_SEED = 0
 SEED_MAX = 9_999  # seeds are for sharing views; four digits are plenty
 ROUTER_FLAG = "_router_running"  # True while app.py's navigation is running a page
 PRESENT_KEY = "present"
+# A local icon: a Material icon here would be fetched from the internet by the browser.
+PAGE_CONFIG = {"page_title": "Dropout Lab", "page_icon": "assets/favicon.png", "layout": "wide"}
 
 # Presentation mode, for a projector: larger text, the main column as wide as the screen (charts
 # keep their own layout, so they still fit their columns), and the sidebar reduced to keep_prob
@@ -84,19 +86,22 @@ def check_query_param(key: str, parse: Callable[[str], object], expected: str) -
         )
 
 
-def bound_int_input(label: str, min_value: int, max_value: int, value: int, *, key: str, help: str | None = None,
-                    check: bool = True) -> int:
+def bound_int_input(label: str, min_value: int, max_value: int, value: int | None, *, key: str,
+                    help: str | None = None, check: bool = True) -> int:
     """A whole-number input bound to the URL parameter `key`, safe against any link.
 
     Streamlit 1.67's integer number_input raises OverflowError when a bound URL value is
     `inf` or `1e999`, so this uses a float input shown without decimals and rounds it; a value
-    that is not a whole number in range gets check_query_param's warning.
+    that is not a whole number in range gets check_query_param's warning (check=False: the page
+    warns itself). value None starts at min_value and leaves the value to st.session_state[key]
+    (for pages whose buttons set it); such callbacks should store a float.
     """
     if check:
         check_query_param(key, lambda raw: parse_int(raw, min_value, max_value),
                           f"a whole number from {min_value} to {max_value}")
-    chosen = st.number_input(label, min_value=float(min_value), max_value=float(max_value), value=float(value),
-                             step=1.0, format="%.0f", key=key, bind="query-params", help=help)
+    chosen = st.number_input(label, min_value=float(min_value), max_value=float(max_value),
+                             value="min" if value is None else float(value), step=1.0, format="%.0f", key=key,
+                             bind="query-params", help=help)
     return round(chosen)
 
 
@@ -137,6 +142,7 @@ def lesson_settings() -> Settings:
     link works either way.
     """
     if not st.session_state.get(ROUTER_FLAG):
+        st.set_page_config(**PAGE_CONFIG)
         return shared_sidebar()
     return Settings(
         keep_prob=float(st.session_state.get(KEEP_PROB_KEY, DEFAULT_KEEP_PROB)),
