@@ -116,3 +116,15 @@ def test_bad_calls_fail_loudly():
         components.show_code()
     with pytest.raises(ValueError, match="code"):
         components.reproduce_snippet("  ", key="x")
+
+
+def test_app_base_url_trims_the_page_path():
+    assert components.app_base_url("http://127.0.0.1:8501/masks") == "http://127.0.0.1:8501"
+    assert components.app_base_url("http://127.0.0.1:8501/masks/") == "http://127.0.0.1:8501"
+    assert components.app_base_url("https://host/course/dropout/backprop") == "https://host/course/dropout"
+    assert components.app_base_url("http://127.0.0.1:8501") == "http://127.0.0.1:8501"
+    assert components.app_base_url("http://127.0.0.1:8501/elsewhere", ["masks"]) == "http://127.0.0.1:8501/elsewhere"
+    assert components.app_base_url("http://masks") == "http://masks"  # a host is never taken for a page
+    assert components.app_base_url(None) is None and components.app_base_url("masks") is None
+    base = components.app_base_url("http://h:1/self-check")
+    assert components.build_link("self-check", {"seed": 3}, base_url=base) == "http://h:1/self-check?seed=3"

@@ -8,7 +8,8 @@ snippet, and a shareable link. Each is one call near the end of a page:
     reproduce_snippet(masks_snippet(keep_prob, seed, iteration), key="masks_snippet")
     share_link("masks", keys=("masks_iteration",))                     # keep_prob and seed are always in
 
-The pure helpers (`source_of`, `as_frame`, `csv_bytes`, `slug`, `link_params`, `build_link`) are
+The pure helpers (`source_of`, `as_frame`, `csv_bytes`, `slug`, `link_params`, `build_link`,
+`app_base_url`) are
 tested without Streamlit.
 """
 
@@ -27,9 +28,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui.lessons import all_pages
 from ui.state import DEFAULT_KEEP_PROB, DEFAULT_SEED, KEEP_PROB_KEY, SEED_KEY
 
 __all__ = [
+    "app_base_url",
     "as_frame",
     "build_link",
     "csv_bytes",
@@ -139,6 +142,23 @@ def link_params(values: Mapping[str, object]) -> list[tuple[str, str]]:
     return pairs
 
 
+def app_base_url(context_url: str | None, page_paths: Iterable[str] = ()) -> str | None:
+    """The app's base address from the browser's URL of a page (st.context.url), or None.
+
+    Streamlit 1.67 gives "http://host:8501/masks" on the page "masks" (the query string removed, the
+    page path kept): a trailing segment that is one of `page_paths` (or the registered lessons'
+    url paths, by default) is removed, leaving "http://host:8501".
+    """
+    if not isinstance(context_url, str) or not context_url.startswith(("http://", "https://")):
+        return None
+    paths = {path.strip("/") for path in page_paths} or {lesson.url_path for lesson in all_pages()}
+    base = context_url.rstrip("/")
+    head, _, last = base.rpartition("/")
+    if last and last in paths and "//" in head + "/":
+        base = head
+    return base
+
+
 def build_link(url_path: str, values: Mapping[str, object], base_url: str | None = None) -> str:
     """The link to page `url_path` with `values` as its query string.
 
@@ -227,12 +247,11 @@ def share_link(url_path: str, keys: Iterable[str] = (), *, extra: Mapping[str, o
     for key in keys:
         values[key] = st.session_state.get(key)
     values.update(extra or {})
-    base_url = None
     try:
-        base_url = st.context.url  # the app's base address in a browser (1.67 trims the page path); None in tests
+        context_url = st.context.url  # the page's address in a browser ("http://host:8501/masks"); None in AppTest
     except Exception:  # no browser context: fall back to the relative link
-        base_url = None
-    link = build_link(url_path, values, base_url=base_url if isinstance(base_url, str) else None)
+        context_url = None
+    link = build_link(url_path, values, base_url=app_base_url(context_url))
     st.caption("Share this view: copy the link (the copy icon at the right of the box). It reopens this page "
                "with the same settings and the same random draws.")
     st.code(link, language=None, wrap_lines=True)
