@@ -22,7 +22,7 @@ import numbers
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -152,11 +152,12 @@ def app_base_url(context_url: str | None, page_paths: Iterable[str] = ()) -> str
     if not isinstance(context_url, str) or not context_url.startswith(("http://", "https://")):
         return None
     paths = {path.strip("/") for path in page_paths} or {lesson.url_path for lesson in all_pages()}
-    base = context_url.rstrip("/")
-    head, _, last = base.rpartition("/")
-    if last and last in paths and "//" in head + "/":
-        base = head
-    return base
+    parts = urlsplit(context_url)
+    path = parts.path.rstrip("/")
+    head, _, last = path.rpartition("/")
+    if last and last in paths:
+        path = head
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def build_link(url_path: str, values: Mapping[str, object], base_url: str | None = None) -> str:
