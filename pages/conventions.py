@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from core.conventions import CONVENTIONS, KEEP, format_probability, keep_prob_from
+from core.conventions import CONVENTIONS, KEEP, Convention, format_probability, keep_prob_from
 from ui.cached import practice as cached
+from ui.components import export_csv, share_link, show_code
 from ui.figures.practice import conventions_figure
 from ui.state import lesson_settings
 
@@ -27,7 +28,10 @@ st.latex(r"\text{drop probability } (p_{\text{PyTorch}},\ \mathrm{rate}_{\text{K
 
 rows = cached.conventions_table(keep_prob)
 st.subheader(f"keep_prob {format_probability(keep_prob)}, everywhere")
-st.table(pd.DataFrame(rows).set_index("where"))
+table = pd.DataFrame(rows).set_index("where")
+st.table(table)
+export_csv(f"conventions keep_prob {format_probability(keep_prob)}", table, key="conventions_csv",
+           label="Download this table (CSV)")
 st.caption("The one-line calls, ready to copy (the copy icon at the right of the box):")
 st.code("\n".join(row["one-line call"] for row in rows), language="python")
 
@@ -77,3 +81,6 @@ st.success(
     "whenever a framework is named, ask whether its number keeps or drops.",
     icon=":material/lightbulb:",
 )
+
+show_code(Convention, keep_prob_from)
+share_link("conventions")

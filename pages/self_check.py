@@ -3,8 +3,10 @@ concept questions on every common confusion, each linking to the lesson that sho
 
 import streamlit as st
 
-from core.self_check import LESSON_PAGES, REL_TOL, ChoiceQuestion, check_answer, fingerprint
+from core.dropout import dropout_backward, dropout_forward
+from core.self_check import LESSON_PAGES, REL_TOL, ChoiceQuestion, check_answer, fingerprint, live_forward_pass
 from ui.cached import practice as cached
+from ui.components import share_link, show_code
 from ui.figures.practice import forward_pass_figure
 from ui.state import lesson_settings
 
@@ -138,3 +140,8 @@ else:
     notice = (f"at keep_prob {keep_prob:.2f} a kept unit is scaled by {1 / keep_prob:.3g} in the forward pass and "
               "its gradient by the very same factor in the backward pass; a dropped unit passes 0 both ways.")
 st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
+
+show_code(live_forward_pass, dropout_forward, dropout_backward,
+          title="Show the code that computes the live answers")
+share_link("self-check")
+st.caption("Instructors: the same link gives every student the same forward pass and the same numbers to work out.")

@@ -38,6 +38,8 @@ def test_page_runs_clean_and_follows_keep_prob(keep_prob):
     assert table.loc["PyTorch", "one-line call"] == convention_by_name("pytorch").call(float(keep_prob))
     assert len(at.get("plotly_chart")) == 1
     assert "nan" not in " ".join(m.value for m in at.markdown).lower()
+    assert f"/conventions?keep_prob={keep_prob}&seed=2" in codes(at)  # the share link
+    assert len(at.get("download_button")) == 1 and any(e.label == "Show the code" for e in at.expander)
 
 
 def test_translator_from_a_drop_and_a_keep_probability():
