@@ -134,3 +134,7 @@ def test_deep_link_works_on_a_freshly_started_server(fresh_server, tab):
     assert tab.exceptions() == []
     assert tab.errors == []
     assert tab.keep_prob() == 0.3
+    # Inside app.py's frame (its titled navigation), not the page file run on its own.
+    links = tab.page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+    assert any(target.title in link for link in links), links
+    assert tab.page.locator("h1").first.inner_text().strip() != ""

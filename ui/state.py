@@ -134,6 +134,25 @@ def shared_sidebar() -> Settings:
     return Settings(keep_prob=float(keep_prob), seed=int(seed), presentation=bool(presentation))
 
 
+_HANDED_TO_ROUTER = "_handed_to_router"
+
+
+def _hand_over_to_router() -> None:
+    """Switch a freshly started server from running page files on their own to app.py's router.
+
+    Until app.py has run once, Streamlit treats `pages/` as an old-style page folder and runs a
+    page file alone when the first request is a direct link to it. Declaring the navigation here
+    (hidden: app.py draws the real one) turns that mode off for the server, and the rerun then
+    runs app.py, which shows this same page (its url_path is its file name) inside the frame.
+    """
+    from ui.lessons import all_pages  # here, not at the top: ui.lessons stays free of Streamlit
+
+    st.session_state[_HANDED_TO_ROUTER] = True
+    st.navigation([st.Page(lesson.path, url_path=lesson.url_path or None, default=not lesson.url_path)
+                   for lesson in all_pages()], position="hidden")
+    st.rerun()
+
+
 def lesson_settings() -> Settings:
     """The shared settings, for a page. Called at the top of every lesson.
 
@@ -142,7 +161,9 @@ def lesson_settings() -> Settings:
     link works either way.
     """
     if not st.session_state.get(ROUTER_FLAG):
-        st.set_page_config(**PAGE_CONFIG)
+        if not st.session_state.get(_HANDED_TO_ROUTER):
+            _hand_over_to_router()  # reruns: this line does not return
+        st.set_page_config(**PAGE_CONFIG)  # the hand-over did not take: still a complete page
         return shared_sidebar()
     return Settings(
         keep_prob=float(st.session_state.get(KEEP_PROB_KEY, DEFAULT_KEEP_PROB)),
