@@ -63,6 +63,11 @@ class Convention:
         """The exact one-line call (or formula) for keep_prob, e.g. 'torch.nn.Dropout(p=0.2)'."""
         return self.template.format(value=format_probability(self.value(keep_prob)))
 
+    def labelled_call(self, keep_prob: float) -> str:
+        """The call with a comment naming where it comes from, for listings of several conventions."""
+        code, hash_sign, comment = self.call(keep_prob).partition("  # ")
+        return f"{code}  # {self.where}" + (f": {comment}" if hash_sign else "")
+
 
 CONVENTIONS: tuple[Convention, ...] = (
     Convention("app", "This app (core/dropout.py)", "keep_prob", KEEP,

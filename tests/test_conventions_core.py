@@ -64,6 +64,10 @@ def test_values_and_their_inverse(keep_prob):
 def test_every_call_line_is_valid_python(keep_prob):
     for convention in CONVENTIONS:
         compile(convention.call(keep_prob), convention.name, "exec")
+        labelled = convention.labelled_call(keep_prob)
+        compile(labelled, convention.name, "exec")
+        assert labelled.startswith(convention.call(keep_prob).split("  #")[0]) and convention.where in labelled
+        assert labelled.count("#") == 1
 
 
 def test_format_probability_hides_float_noise():

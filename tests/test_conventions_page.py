@@ -31,7 +31,7 @@ def test_page_runs_clean_and_follows_keep_prob(keep_prob):
     at = open_page(keep_prob=keep_prob, seed="2")
     assert at.title[0].value == "Conventions"
     assert not at.warning
-    calls = "\n".join(c.call(float(keep_prob)) for c in CONVENTIONS)
+    calls = "\n".join(c.labelled_call(float(keep_prob)) for c in CONVENTIONS)
     assert calls in codes(at)
     table = at.table[0].value
     assert list(table.index) == [c.where for c in CONVENTIONS]
@@ -57,5 +57,9 @@ def test_translator_from_a_drop_and_a_keep_probability():
 def test_the_notice_at_one_half_explains_why_the_mix_up_hides():
     at = open_page(keep_prob="0.5")
     assert any("same length" in s.value for s in at.success)
+    # Under AppTest (not in a browser) a first keep_prob change right after switch_page reaches the page
+    # one run late; changing the seed first, as the masks page test does, avoids that artefact.
+    at.number_input(key="seed").set_value(3).run()
     at.slider(key="keep_prob").set_value(0.8).run()
+    assert not at.exception
     assert any("torch.nn.Dropout(p=0.2)" in s.value for s in at.success)
