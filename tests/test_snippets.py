@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from core.snippets import masks_snippet
+from core.snippets import masks_snippet, unit_samples_snippet
 from tests.conftest import APP, ROOT
 
 SETTINGS = [(0.0, 0, 1), (0.05, 3, 1), (0.3, 2, 1), (0.35000000000000003, 2, 7), (0.5, 0, 40), (0.95, 9, 500),
@@ -91,3 +91,47 @@ def test_bad_arguments():
         masks_snippet(0.5, 1.5, 1)
     with pytest.raises(TypeError, match="self_contained"):
         masks_snippet(0.5, 0, 1, self_contained="yes")
+
+
+UNIT_SETTINGS = [(1.5, 0.0, 2, 0, True), (1.5, 0.3, 2000, 4, True), (-0.7, 0.05, 500, 1, False),
+                 (0.0, 0.5, 100, 2, True), (2.3, 0.95, 20_000, 9, False), (1.2, 1.0, 50, 3, True)]
+
+
+@pytest.mark.parametrize("self_contained", [False, True])
+@pytest.mark.parametrize(("x", "keep_prob", "n_samples", "seed", "inverted"), UNIT_SETTINGS)
+def test_unit_snippet_recomputes_the_expected_view_exactly(x, keep_prob, n_samples, seed, inverted, self_contained):
+    code = unit_samples_snippet(x, keep_prob, n_samples, seed, inverted=inverted, self_contained=self_contained)
+    namespace = run_snippet(code)
+    experiment = lm.unit_experiment(x, keep_prob, n_samples, seed, inverted=inverted)
+    np.testing.assert_array_equal(namespace["samples"], experiment.samples)
+    assert namespace["mc_mean"] + 0.0 == experiment.mc_mean
+    assert namespace["mc_variance"] == experiment.mc_variance
+    assert namespace["expected"] == pytest.approx(experiment.expected, abs=1e-12)
+    assert namespace["variance"] == pytest.approx(experiment.variance, abs=1e-12)
+
+
+def test_unit_snippet_matches_the_numbers_on_the_expected_page():
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in {"keep_prob": "0.4", "seed": "5", "expected_x": "1.2", "expected_variant": "standard",
+                       "expected_samples": "500"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/expected.py").run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    namespace = run_snippet(unit_samples_snippet(1.2, at.slider(key="keep_prob").value, 500, 5, inverted=False,
+                                                 self_contained=True))
+    assert shown["mean of 500 masks"] == f"{namespace['mc_mean']:.4g}"
+    assert shown["sample variance"] == f"{namespace['mc_variance']:.4g}"
+    assert shown["E[out], formula"] == f"{namespace['expected']:.4g}"
+
+
+def test_unit_snippet_bad_arguments():
+    with pytest.raises(TypeError, match="x"):
+        unit_samples_snippet(float("nan"), 0.5, 10, 0)
+    with pytest.raises(ValueError, match="n_samples"):
+        unit_samples_snippet(1.0, 0.5, 1, 0)
+    with pytest.raises(ValueError, match="n_samples"):
+        unit_samples_snippet(1.0, 0.5, lm.MAX_SAMPLES + 1, 0)
+    with pytest.raises(TypeError, match="inverted"):
+        unit_samples_snippet(1.0, 0.5, 10, 0, inverted=1)
