@@ -88,7 +88,7 @@ CONVENTIONS: tuple[Convention, ...] = (
     Convention("tf2", "TensorFlow 2.x", "rate", DROP, "tf.nn.dropout(x, rate={value})", "single units",
                "TensorFlow 2 switched to rate, a drop probability: porting TF1 code means writing 1 − keep_prob."),
     Convention("paper", "Srivastava et al. 2014 (JMLR)", "p", KEEP,
-               "p = {value}  # retain probability: r_j ~ Bernoulli(p) in training, W_test = p * W at test time",
+               "p = {value}  # retain probability, r_j ~ Bernoulli(p); test time: W_test = p * W",
                "single units",
                "The paper's p is the probability of retaining a unit (0.5 for hidden, 0.8 for input units), "
                "and it scales the weights by p at test time instead of dividing during training."),

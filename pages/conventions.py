@@ -33,7 +33,7 @@ st.table(table)
 export_csv(f"conventions keep_prob {format_probability(keep_prob)}", table, key="conventions_csv",
            label="Download this table (CSV)")
 st.caption("The one-line calls, ready to copy (the copy icon at the right of the box):")
-st.code("\n".join(c.labelled_call(keep_prob) for c in CONVENTIONS), language="python")
+st.code("\n".join(c.labelled_call(keep_prob) for c in CONVENTIONS), language="python", wrap_lines=True)
 
 st.plotly_chart(
     conventions_figure([row["where"] for row in rows], [float(row["value"]) for row in rows],
@@ -67,7 +67,8 @@ st.markdown(
     f"each unit is kept with probability {format_probability(translated)} and dropped with probability "
     f"{format_probability(1 - translated)}."
 )
-st.code("\n".join(c.labelled_call(translated) for c in CONVENTIONS if c.name != source.name), language="python")
+st.code("\n".join(c.labelled_call(translated) for c in CONVENTIONS if c.name != source.name), language="python",
+        wrap_lines=True)
 
 drop_example = CONVENTIONS[1].call(keep_prob)
 if keep_prob == 0.5:
