@@ -7,7 +7,7 @@ import pytest
 
 from core import self_check as sc
 from core.conventions import CONVENTIONS, KEEP, framework_value
-from ui.figures.practice import conventions_figure, forward_pass_figure
+from ui.figures.practice import BAR_WIDTH, conventions_figure, forward_pass_figure
 from ui.theme import DROPPED, KEPT
 
 
@@ -23,6 +23,7 @@ def test_forward_pass_figure(keep_prob):
     title = fig.layout.title.text
     assert f"{int(fp.mask.sum())} of {sc.N_UNITS} units kept" in title and "nan" not in title.lower()
     assert fig.layout.xaxis.title.text == "unit" and "activation" in fig.layout.yaxis.title.text
+    assert kept.width == dropped.width == BAR_WIDTH  # not sized from each trace's own spacing
     assert all("output" not in str(trace.text).lower() for trace in fig.data)  # the answers are not drawn
 
 
@@ -42,6 +43,7 @@ def test_conventions_figure(keep_prob):
     assert np.allclose(keep_trace.x, keep_prob) and np.allclose(drop_trace.x, 1 - keep_prob)
     assert len(keep_trace.y) + len(drop_trace.y) == len(CONVENTIONS)
     assert fig.layout.shapes[0].x0 == keep_prob  # the keep_prob line
+    assert keep_trace.width == drop_trace.width == BAR_WIDTH
     assert f"{keep_prob:.2f}" in fig.layout.title.text and fig.layout.xaxis.title.text
     with pytest.raises(ValueError, match="one length"):
         conventions_figure(labels[:-1], values, keeps, keep_prob)

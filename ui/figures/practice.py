@@ -7,6 +7,10 @@ import plotly.graph_objects as go
 
 from ui.theme import DROPPED, KEPT, REFERENCE, style
 
+# Bars of two traces (kept / dropped) on one axis: Plotly sizes each trace's bars from that trace's own
+# spacing, so two kept units far apart would get very wide bars. A fixed width keeps every bar alike.
+BAR_WIDTH = 0.65
+
 
 def forward_pass_figure(activations, mask, keep_prob: float) -> go.Figure:
     """Bars of the activations a (D,) of the self-check's forward pass, kept units blue, dropped grey.
@@ -21,16 +25,17 @@ def forward_pass_figure(activations, mask, keep_prob: float) -> go.Figure:
     fig = go.Figure()
     for label, selected, colour in (("kept (m = 1)", mask, KEPT), ("dropped (m = 0)", ~mask, DROPPED)):
         fig.add_trace(go.Bar(
-            x=units[selected], y=activations[selected], name=label, marker_color=colour,
+            x=units[selected], y=activations[selected], name=label, marker_color=colour, width=BAR_WIDTH,
             text=[f"a = {v:.1f}" for v in activations[selected]], textposition="outside", cliponaxis=False,
             hovertemplate="unit %{x}<br>activation a = %{y:.1f}<br>" + label + "<extra></extra>",
         ))
     n_kept = int(mask.sum())
     title = f"The forward pass the questions use: {n_kept} of {mask.size} units kept at keep_prob {keep_prob:.2f}"
     style(fig, title, "unit", "activation a (before dropout)", height=320)
-    fig.update_xaxes(tickmode="array", tickvals=units, ticktext=[str(u) for u in units])
+    fig.update_xaxes(tickmode="array", tickvals=units, ticktext=[str(u) for u in units],
+                     range=[0.5 - BAR_WIDTH / 2, activations.size + 0.5 + BAR_WIDTH / 2])
     fig.update_yaxes(range=[0, max(2.3, float(activations.max()) * 1.2)])
-    fig.update_layout(barmode="overlay", bargap=0.35)
+    fig.update_layout(barmode="overlay")
     return fig
 
 
@@ -48,7 +53,7 @@ def conventions_figure(labels, values, keeps, keep_prob: float) -> go.Figure:
                                    ("drop probability (= 1 − keep_prob)", ~keeps, DROPPED)):
         fig.add_trace(go.Bar(
             y=[label for label, s in zip(labels, selected, strict=True) if s], x=values[selected],
-            orientation="h", name=name, marker_color=colour,
+            orientation="h", name=name, marker_color=colour, width=BAR_WIDTH,
             text=[f"{v:.2f}" for v in values[selected]], textposition="outside", cliponaxis=False,
             hovertemplate="%{y}<br>writes %{x:.2f}<extra>" + name + "</extra>",
         ))
