@@ -64,7 +64,7 @@ LESSON_PAGES: dict[str, tuple[str, str]] = {
     "expected": ("pages/expected.py", "Expected activations"),
     "train_vs_test": ("pages/train_vs_test.py", "Train vs test"),
     "backprop": ("pages/backprop.py", "Backprop and gradients"),
-    "feature_maps": ("pages/conv_dropout.py", "Feature maps"),
+    "feature_maps": ("pages/feature_maps.py", "Feature maps"),
     "training": ("pages/training_lab.py", "Training lab"),
     "inference": ("pages/inference.py", "Inference"),
     "conventions": ("pages/conventions.py", "Conventions"),

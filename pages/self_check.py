@@ -143,5 +143,5 @@ st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 
 show_code(live_forward_pass, dropout_forward, dropout_backward,
           title="Show the code that computes the live answers")
-share_link("self-check")
+share_link("self_check")
 st.caption("Instructors: the same link gives every student the same forward pass and the same numbers to work out.")

@@ -127,10 +127,13 @@ def test_bad_link_shows_a_warning_in_the_browser(server, tab):
     assert tab.exceptions() == []
 
 
-def test_deep_link_works_on_a_freshly_started_server(fresh_server, tab):
-    """A shared link is often the first request a server gets: it must work without visiting / first."""
-    target = LESSONS[0] if LESSONS else all_pages()[0]
+@pytest.mark.parametrize("target", LESSONS, ids=lambda lesson: lesson.url_path)
+def test_deep_link_works_on_a_freshly_started_server(fresh_server, tab, target):
+    """A shared link is often the first request a server gets: it must open that page, in the app's
+    frame, without anyone visiting / first."""
     tab.open(f"{fresh_server}/{target.url_path}?keep_prob=0.3&seed=4")
+    assert target.title.split()[0].lower() in tab.page.locator("h1").first.inner_text().lower() or \
+        tab.page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]').inner_text().strip() == target.title
     assert tab.exceptions() == []
     assert tab.errors == []
     assert tab.keep_prob() == 0.3

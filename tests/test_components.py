@@ -126,5 +126,5 @@ def test_app_base_url_trims_the_page_path():
     assert components.app_base_url("http://127.0.0.1:8501/elsewhere", ["masks"]) == "http://127.0.0.1:8501/elsewhere"
     assert components.app_base_url("http://masks") == "http://masks"  # a host is never taken for a page
     assert components.app_base_url(None) is None and components.app_base_url("masks") is None
-    base = components.app_base_url("http://h:1/self-check")
-    assert components.build_link("self-check", {"seed": 3}, base_url=base) == "http://h:1/self-check?seed=3"
+    base = components.app_base_url("http://h:1/self_check")
+    assert components.build_link("self_check", {"seed": 3}, base_url=base) == "http://h:1/self_check?seed=3"

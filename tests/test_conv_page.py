@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP
 
-PAGE = "pages/conv_dropout.py"
+PAGE = "pages/feature_maps.py"
 
 
 def open_page(**query: str) -> AppTest:

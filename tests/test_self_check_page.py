@@ -49,7 +49,7 @@ def test_page_runs_clean(keep_prob):
     assert len(at.number_input) - 1 == len(sc.live_questions(float(keep_prob), 3))  # minus the sidebar seed
     assert len(at.radio) == len(sc.CONCEPT_QUESTIONS)
     assert not at.warning and not at.error
-    assert f"/self-check?keep_prob={keep_prob}&seed=3" in [c.value for c in at.code]  # the share link
+    assert f"/self_check?keep_prob={keep_prob}&seed=3" in [c.value for c in at.code]  # the share link
 
 
 def test_right_wrong_and_empty_answers():
