@@ -3,8 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from core import two_layer
+from core.dropout import dropout_backward
 from core.two_layer import PARAM_NAMES, VARIANTS
 from ui.cached import backprop as cached
+from ui.components import lesson_tools
 from ui.figures import backprop as figures
 from ui.state import check_query_param, lesson_settings, parse_choice
 
@@ -236,4 +239,11 @@ st.success(
     "mask inside the check and even a correct backward looks wrong. Dropped units' weights get exactly zero "
     "gradient in that step.",
     icon=":material/lightbulb:",
+)
+
+lesson_tools(
+    "backprop", keys=("bp_variant", "bp_examples"),
+    tables={"hidden layer": pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)),
+            "dW1": case.grads.W1, "dW2": case.grads.W2},
+    code=(two_layer.forward, two_layer.backward, two_layer._backward, dropout_backward, two_layer.gradient_check),
 )

@@ -2,8 +2,12 @@
 
 import streamlit as st
 
+from core import lessons_masks
+from core.dropout import expected_output, output_variance
 from core.lessons_masks import MAX_SAMPLES
+from core.snippets import unit_samples_snippet
 from ui.cached import masks as cached
+from ui.components import lesson_tools
 from ui.figures import expected as figures
 from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
 
@@ -175,3 +179,10 @@ else:
               "keep_prob, so both phases again agree on average. Switch to inverted: same agreement, with the "
               "scaling moved into training.")
 st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
+
+lesson_tools(
+    "expected", keys=("expected_x", "expected_variant", "expected_samples"),
+    tables={"samples of the unit": experiment.samples}, table_axes=("mask", "output"),
+    snippet=unit_samples_snippet(x, keep_prob, int(n_samples), settings.seed, inverted=inverted, self_contained=True),
+    code=(lessons_masks.unit_samples, expected_output, output_variance),
+)

@@ -3,7 +3,10 @@ spatial (channel) dropout removes whole maps; DropBlock removes contiguous block
 
 import streamlit as st
 
+from core import conv
+from core.dropout import spatial_dropout_forward
 from ui.cached.conv import BLOCK_SIZES, INDEX_MAX, SOURCE_LABELS, SOURCES, example, masks, measurements
+from ui.components import lesson_tools
 from ui.figures.conv import correlation_figure, information_figure, input_figure, map_grid, mask_grid
 from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice
 
@@ -200,4 +203,9 @@ st.success(
     "adds noise (Tompson et al. 2015 argue it then acts much like a smaller learning rate). Spatial dropout sits on "
     "the diagonal: a dropped map is gone as a whole, so the other channels have to carry the feature.",
     icon=":material/lightbulb:",
+)
+
+lesson_tools(
+    "feature_maps", keys=("conv_source", "conv_index", "conv_relu", "conv_block"),
+    code=(conv.feature_maps, conv.sample_mask, spatial_dropout_forward, conv.neighbour_estimate, conv.information_left),
 )

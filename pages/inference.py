@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from core import mlp
 from ui.cached import training as cached
+from ui.components import lesson_tools
 from ui.figures import inference as figures
 from ui.state import check_query_param, lesson_settings, parse_choice, parse_int
 
@@ -166,4 +168,9 @@ st.success(
     "ReLUs to be what every framework does. Keeping dropout on at test time costs k passes but buys an uncertainty "
     "estimate: high where classes meet, and high on the digits the network gets wrong.",
     icon=":material/lightbulb:",
+)
+
+lesson_tools(
+    "inference", keys=(MAX_K_KEY, REPEATS_KEY, SAMPLES_KEY, SHAPE_KEY),
+    code=(mlp.predict_proba, mlp.mc_samples, mlp.mc_error_curve, mlp.predictive_entropy),
 )

@@ -2,8 +2,12 @@
 
 import streamlit as st
 
+from core import lessons_masks
+from core.dropout import bernoulli_mask, dropout_forward
 from core.lessons_masks import MAX_ITERATION
+from core.snippets import masks_snippet
 from ui.cached import masks as cached
+from ui.components import lesson_tools
 from ui.figures import masks as figures
 from ui.state import bound_int_input, lesson_settings, parse_int
 
@@ -162,3 +166,10 @@ elif keep_prob == 0.0:
 else:
     notice = "with keep_prob 1 dropout does nothing: move keep_prob down to see masks drop units at random."
 st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
+
+lesson_tools(
+    "masks", keys=("masks_iteration",),
+    tables={"activations": layer.activations, "mask": view.mask, "output": view.output}, table_axes=("example", "unit"),
+    snippet=masks_snippet(keep_prob, settings.seed, int(iteration), self_contained=True),
+    code=(lessons_masks.masked_layer, dropout_forward, bernoulli_mask),
+)

@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from core import scaling
 from core.scaling import SCHEMES
 from ui.cached import train_vs_test as cached
+from ui.components import lesson_tools
 from ui.figures import train_vs_test as figures
 from ui.state import check_query_param, lesson_settings, parse_choice
 
@@ -175,4 +177,9 @@ st.success(
     "dropout at train time. Forget it, and at test time the next layer receives 1 / keep_prob times more "
     "than it was trained on.",
     icon=":material/lightbulb:",
+)
+
+lesson_tools(
+    "train_vs_test", keys=("tvt_scheme",), tables={"worked example": table},
+    code=(scaling.scale_factors, scaling.compare_schemes, scaling.next_layer_shift),
 )

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from core import mlp
 from ui.cached import training as cached
+from ui.components import lesson_tools
 from ui.figures import training as figures
 from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
 
@@ -189,4 +191,10 @@ st.success(
     "narrows the gap; with 100 the difference is within the seed-to-seed noise. On the toy set the boundary "
     "without dropout wraps around individual noisy points, the one with dropout is smoother.",
     icon=":material/lightbulb:",
+)
+
+lesson_tools(
+    "training_lab", keys=(SIZE_KEY, INPUT_KEY, EPOCHS_KEY, WIDTH_KEY, SHAPE_KEY, NOISE_KEY, POINTS_KEY),
+    tables={"history with dropout": with_dropout.history, "history without dropout": without_dropout.history},
+    code=(mlp.network_forward, mlp.network_backward, mlp.train_iter),
 )

@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import APP
 from ui.lessons import all_pages
 
-HOSTILE = ["abc", "nan", "-inf", "1e999", "-1", "99999999999999999999", "", "%00", "<script>alert(1)</script>",
-           "x" * 2000]
+HOSTILE = ["abc", "nan", "-inf", "1e999", "-1e300", "", "<script>alert(1)</script>", "x" * 2000]  # invalid for any key
 
 
 def bound_keys(at: AppTest) -> list[str]:
@@ -42,10 +41,7 @@ def test_hostile_values_for_every_bound_parameter(lesson):
     keys = bound_keys(open_page(lesson.path, {}))
     assert {"keep_prob", "seed"} <= set(keys)
     for key in keys:
-        for index, raw in enumerate(HOSTILE):
-            # Spread the hostile values over the keys so each page stays a few seconds of work.
-            if (index + len(key)) % 3:
-                continue
+        for raw in HOSTILE:
             at = open_page(lesson.path, {key: raw, "unknown": "1"})
             assert not at.exception, f"{lesson.path} with {key}={raw[:30]!r}: {at.exception}"
             if raw != "":  # an empty value is simply absent

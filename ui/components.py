@@ -257,3 +257,28 @@ def share_link(url_path: str, keys: Iterable[str] = (), *, extra: Mapping[str, o
                "with the same settings and the same random draws.")
     st.code(link, language=None, wrap_lines=True)
     return link
+
+
+def lesson_tools(url_path: str, *, code: Iterable = (), keys: Iterable[str] = (),
+                 tables: Mapping[str, object] | None = None, snippet: str | None = None,
+                 table_axes: tuple[str, str] = ("row", "column")) -> None:
+    """The closing section every lesson shares: its link, its numbers as CSV, the NumPy script that
+    reproduces it, and the source of the core functions it runs.
+
+    url_path: the page's address; keys: the page's own URL-bound widget keys (for the link);
+    tables: name -> DataFrame or 1-/2-D array, each offered as a CSV download; snippet: runnable
+    code from core/snippets.py, if the lesson has one; code: the core functions to show.
+    """
+    st.subheader("Take this view with you")
+    share_link(url_path, keys=tuple(keys))
+    if tables:
+        columns = st.columns(min(len(tables), 4))
+        for index, (name, data) in enumerate(tables.items()):
+            with columns[index % len(columns)]:
+                export_csv(name, data, key=f"{slug(url_path)}_csv_{slug(name)}", row_name=table_axes[0],
+                           column_name=table_axes[1])
+    if snippet is not None:
+        reproduce_snippet(snippet, key=f"{slug(url_path)}_snippet", file_name=f"dropout_lab_{slug(url_path)}.py")
+    functions = tuple(code)
+    if functions:
+        show_code(*functions)
