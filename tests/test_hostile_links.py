@@ -13,18 +13,23 @@ from ui.lessons import all_pages
 HOSTILE = ["abc", "nan", "-inf", "1e999", "-1e300", "", "<script>alert(1)</script>", "x" * 2000]  # invalid for any key
 
 
-def bound_keys(at: AppTest) -> list[str]:
-    """The query-parameter names of every widget on the current page bound with bind="query-params"."""
-    keys, stack = [], [at._tree]
+def bound_widgets(at: AppTest) -> dict:
+    """The widgets on the current page bound with bind="query-params", by their query-parameter name."""
+    widgets, stack = {}, [at._tree]
     while stack:
         node = stack.pop()
         proto = getattr(node, "proto", None)
         if proto is not None and getattr(proto, "query_param_key", ""):
-            keys.append(proto.query_param_key)
+            widgets[proto.query_param_key] = node
         children = getattr(node, "children", None)
         if isinstance(children, dict):
             stack.extend(children.values())
-    return sorted(set(keys))
+    return widgets
+
+
+def bound_keys(at: AppTest) -> list[str]:
+    """The query-parameter names of every widget on the current page bound to the URL."""
+    return sorted(bound_widgets(at))
 
 
 def open_page(path: str, query: dict[str, str | list[str]]) -> AppTest:
