@@ -2,7 +2,7 @@
 numerical gradients, the error of every backward variant, and the weight gradients as heatmaps.
 
 Speed: every builder assembles plain-dict traces on the cached house layout
-(ui.figures.masks.house_figure) and skips Plotly's validation; tests/test_backprop_figures.py rebuilds each
+(ui.theme.house_figure) and skips Plotly's validation; tests/test_backprop_figures.py rebuilds each
 figure validated to prove the dicts are valid Plotly.
 """
 
@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures.masks import house_figure
-from ui.theme import DIVERGING, DROPPED, KEPT, NO_SCALING, PALETTE, REFERENCE, SEQUENCE
+from ui.theme import DIVERGING, DROPPED, KEPT, NO_SCALING, PALETTE, REFERENCE, SEQUENCE, house_figure
 
 THRESHOLD = 1e-7  # a relative difference below this means the backward is right
 FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures.masks import LEGEND_BELOW, house_figure
-from ui.theme import DROPPED, INVERTED, PALETTE, REFERENCE, STANDARD
+from ui.theme import DROPPED, INVERTED, LEGEND_BELOW, PALETTE, REFERENCE, STANDARD, house_figure
 
 MARGIN_LEGEND_BELOW = {"l": 60, "r": 20, "t": 60, "b": 120}
 

@@ -3,55 +3,22 @@
 Speed: Plotly validates every property of a figure built from graph objects, 15-45 ms per figure,
 most of a rerun. So the builders of this lesson and of "Expected activations" assemble plain
 dicts on the house layout of ui.theme.style (computed once per height) and create the Figure
-unvalidated (`house_figure`); the tests rebuild each figure validated (`go.Figure(fig.to_dict())`)
+unvalidated (`ui.theme.house_figure`); the tests rebuild each figure validated (`go.Figure(fig.to_dict())`)
 to prove the dicts are valid Plotly. The mask and the network come from ui/figures/common.py.
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 import numpy as np
 import plotly.graph_objects as go
-from plotly.utils import PlotlyJSONEncoder
 
 from ui.figures.common import mask_heatmap, network
-from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, SEQUENTIAL, style
+from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, SEQUENTIAL, house_figure
 
 X_TITLE = "unit"
 Y_TITLE = "example"
 HEATMAP_HEIGHT = 330
 CELL_FONT = 11  # a fixed size: Plotly otherwise shrinks every cell's text to fit the longest one
-LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
-_PLACEHOLDER = "\u2063TITLE\u2063"  # stands for the real titles in the cached house layout
-
-
-@lru_cache(maxsize=16)
-def _house_layout_json(height: int, legend: bool) -> str:
-    fig = style(go.Figure(), _PLACEHOLDER, _PLACEHOLDER, _PLACEHOLDER, height=height, legend=legend)
-    return json.dumps(fig.layout.to_plotly_json(), cls=PlotlyJSONEncoder)
-
-
-def house_figure(traces: list[dict], title: str, x_title: str | None, y_title: str | None, *, height: int,
-                 show_legend: bool = True, **layout) -> go.Figure:
-    """An unvalidated Figure of plain-dict traces on ui.theme.style's layout, with these titles.
-
-    show_legend: the house legend on or off; layout: further top-level layout entries (a `legend` dict
-    replaces the house one); `xaxis` and `yaxis` dicts are merged into the house axes.
-    """
-    house = json.loads(_house_layout_json(height, show_legend))
-    house["title"]["text"] = house["title"]["text"].replace(_PLACEHOLDER, title)
-    for axis, text in (("xaxis", x_title), ("yaxis", y_title)):
-        if text is None:
-            house[axis].pop("title", None)
-        else:
-            house[axis]["title"]["text"] = text
-        house[axis].update(layout.pop(axis, {}))
-    house.update(layout)
-    return go.Figure(data=traces, layout=house, _validate=False)
-
-
 def _value_heatmap(values: np.ndarray, title: str, text, zmax: float | None) -> go.Figure:
     """Non-negative values (N, D) on the sequential scale from 0 to zmax, each cell's text written on it."""
     top = zmax if zmax is not None else float(np.max(np.abs(values))) if values.size else 1.0

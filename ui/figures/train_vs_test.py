@@ -2,7 +2,7 @@
 forgot-to-scale mismatch over keep_prob, and what the next layer receives. Arrays in, go.Figure out.
 
 Speed: like the Masks lesson's builders, these assemble plain-dict traces on the cached house layout
-(ui.figures.masks.house_figure) and skip Plotly's validation (2-5 ms instead of 15-45 ms a figure);
+(ui.theme.house_figure) and skip Plotly's validation (2-5 ms instead of 15-45 ms a figure);
 tests/test_train_vs_test_figures.py rebuilds each figure validated to prove the dicts are valid Plotly.
 """
 
@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures.masks import house_figure
-from ui.theme import DROPPED, INVERTED, NO_SCALING, PALETTE, REFERENCE, STANDARD
+from ui.theme import DROPPED, INVERTED, NO_SCALING, PALETTE, REFERENCE, STANDARD, house_figure
 
 SCHEME_COLOURS = {"standard": STANDARD, "inverted": INVERTED, "forgot to scale": NO_SCALING}
 LEGEND_BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"}
