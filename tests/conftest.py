@@ -27,6 +27,23 @@ def app_path() -> str:
     return APP
 
 
+def open_page_via_home(page: str, query: dict, *, check: bool = True):
+    """Run app.py with `query` in the URL (Home first, as a visitor arriving at /), then switch to `page`.
+
+    check: assert that the page ran without an exception.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    if check:
+        assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_cache():
     """st.cache_data is shared between AppTest runs in one process: isolate each test."""

@@ -8,7 +8,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP
+from tests.conftest import open_page_via_home
 
 PAGE = "pages/backprop.py"
 VARIANT_LABELS = ["correct backward", "no 1/keep_prob in backward", "new mask in backward", "scaled twice",
@@ -16,11 +16,7 @@ VARIANT_LABELS = ["correct backward", "no 1/keep_prob in backward", "new mask in
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at.switch_page(PAGE).run()
+    return open_page_via_home(PAGE, query, check=False)
 
 
 def _check_metric(at: AppTest) -> float:

@@ -6,17 +6,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP
+from tests.conftest import open_page_via_home
 
 PAGE = "pages/feature_maps.py"
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at.switch_page(PAGE).run()
+    return open_page_via_home(PAGE, query, check=False)
 
 
 def page_text(at: AppTest) -> str:

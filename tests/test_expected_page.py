@@ -9,19 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from tests.conftest import APP
+from tests.conftest import open_page_via_home
 
 PAGE = "pages/expected.py"
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page_via_home(PAGE, query)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
