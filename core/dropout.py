@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "DropoutCache",
     "bernoulli_mask",
+    "check_count",
     "check_keep_prob",
     "dropout_backward",
     "dropout_forward",
@@ -284,7 +285,8 @@ def output_variance(x, keep_prob, *, training=True, inverted=True) -> np.ndarray
     return (x * scale) ** 2 * (keep_prob * (1.0 - keep_prob))
 
 
-def _check_count(n, name: str, minimum: int) -> int:
+def check_count(n, name: str, minimum: int) -> int:
+    """n as an int, or TypeError (not an integer) / ValueError (below minimum) naming the argument."""
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(n).__name__} {n!r}")
     if n < minimum:
@@ -295,7 +297,7 @@ def _check_count(n, name: str, minimum: int) -> int:
 def sample_outputs(x, keep_prob, n_masks, *, inverted=True, rng=None) -> np.ndarray:
     """Training outputs of dropout on x under n_masks independent masks: shape (n_masks, *x.shape)."""
     keep_prob = check_keep_prob(keep_prob)
-    n_masks = _check_count(n_masks, "n_masks", 1)
+    n_masks = check_count(n_masks, "n_masks", 1)
     x = _as_float_array(x)
     masks = bernoulli_mask((n_masks, *x.shape), keep_prob, rng)  # (n_masks, *x.shape)
     scale = output_scale(keep_prob, training=True, inverted=inverted)
@@ -311,7 +313,7 @@ def monte_carlo_moments(x, keep_prob, n_masks, *, inverted=True, rng=None, chunk
     Returns (mean, variance), each shaped like x.
     """
     keep_prob = check_keep_prob(keep_prob)
-    n_masks = _check_count(n_masks, "n_masks", 2)
+    n_masks = check_count(n_masks, "n_masks", 2)
     x = _as_float_array(x)
     rng = make_rng(rng)
     kept = np.zeros(x.shape, dtype=np.int64)

@@ -11,13 +11,13 @@ iteration, a stream number), so a view is fully determined by the values in its 
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.dropout import (
     bernoulli_mask,
+    check_count,
     check_keep_prob,
     dropout_forward,
     expected_output,
@@ -70,30 +70,21 @@ STREAM_LAYER = 4
 # --- random streams ------------------------------------------------------------------------------
 
 
-def _check_count(n, name: str, minimum: int) -> int:
-    """n as an int, or TypeError (not an integer) / ValueError (below minimum) naming the argument."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(n).__name__} {n!r}")
-    if n < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {n}")
-    return int(n)
-
-
 def _check_seed(seed, name: str = "seed") -> int:
-    return _check_count(seed, name, 0)
+    return check_count(seed, name, 0)
 
 
 def stream_rng(seed: int, stream: int, *extra: int) -> np.random.Generator:
     """A Generator determined by (stream, seed, *extra): non-negative integers only."""
     seed = _check_seed(seed)
-    stream = _check_count(stream, "stream", 0)
-    extra = tuple(_check_count(e, "extra", 0) for e in extra)
+    stream = check_count(stream, "stream", 0)
+    extra = tuple(check_count(e, "extra", 0) for e in extra)
     return np.random.default_rng([stream, seed, *extra])
 
 
 def iteration_rng(seed: int, iteration: int) -> np.random.Generator:
     """The Generator of the mask drawn at forward pass `iteration` (1, 2, ...) for `seed`."""
-    iteration = _check_count(iteration, "iteration", 1)
+    iteration = check_count(iteration, "iteration", 1)
     return stream_rng(seed, STREAM_MASKS, iteration)
 
 
@@ -118,10 +109,10 @@ def synthetic_layer(n_examples: int = 8, n_units: int = 16, n_inputs: int = 6, n
     The bias is slightly positive so that most (not all) ReLU units are active: a learner can
     tell a unit dropped by the mask from one that was already 0 before dropout.
     """
-    n_examples = _check_count(n_examples, "n_examples", 1)
-    n_units = _check_count(n_units, "n_units", 1)
-    n_inputs = _check_count(n_inputs, "n_inputs", 1)
-    n_outputs = _check_count(n_outputs, "n_outputs", 1)
+    n_examples = check_count(n_examples, "n_examples", 1)
+    n_units = check_count(n_units, "n_units", 1)
+    n_inputs = check_count(n_inputs, "n_inputs", 1)
+    n_outputs = check_count(n_outputs, "n_outputs", 1)
     rng = np.random.default_rng(_check_seed(seed))
     inputs = rng.random((n_examples, n_inputs))  # (N, n_inputs)
     weights = rng.normal(0.0, 1.0 / math.sqrt(n_inputs), (n_inputs, n_units))  # (n_inputs, D)
@@ -183,7 +174,7 @@ def kept_history(shape, keep_prob: float, seed: int, iteration: int) -> KeptHist
     shape: the mask's shape, e.g. (8, 16). iteration is bounded by MAX_ITERATION.
     """
     keep_prob = check_keep_prob(keep_prob)
-    iteration = _check_count(iteration, "iteration", 1)
+    iteration = check_count(iteration, "iteration", 1)
     if iteration > MAX_ITERATION:
         raise ValueError(f"iteration must be at most {MAX_ITERATION}, got {iteration}")
     shape = tuple(int(s) for s in np.atleast_1d(shape))
@@ -212,7 +203,7 @@ def layer_signals(layer: Layer, output, example: int = 0):
     output = np.asarray(output, dtype=float)
     if output.shape != layer.activations.shape:
         raise ValueError(f"output must have the activations' shape {layer.activations.shape}, got {output.shape}")
-    example = _check_count(example, "example", 0)
+    example = check_count(example, "example", 0)
     if example >= output.shape[0]:
         raise ValueError(f"example must be below {output.shape[0]}, got {example}")
     inputs = layer.inputs[example]  # (n_inputs,)
@@ -225,7 +216,7 @@ def layer_signals(layer: Layer, output, example: int = 0):
 
 
 def _check_samples(n_samples) -> int:
-    n_samples = _check_count(n_samples, "n_samples", 2)
+    n_samples = check_count(n_samples, "n_samples", 2)
     if n_samples > MAX_SAMPLES:
         raise ValueError(f"n_samples must be at most {MAX_SAMPLES}, got {n_samples}")
     return n_samples
@@ -309,7 +300,7 @@ def running_mean(samples, x: float, keep_prob: float, *, inverted: bool = True, 
     if samples.ndim != 1 or samples.size < 1:
         raise ValueError(f"samples must be a non-empty 1-D array, got shape {samples.shape}")
     x = _check_activation(x)
-    n_points = _check_count(n_points, "n_points", 2)
+    n_points = check_count(n_points, "n_points", 2)
     cumulative = np.cumsum(samples) / np.arange(1, samples.size + 1) + 0.0  # (n,); + 0.0 clears -0.0
     counts = np.unique(np.geomspace(1, samples.size, n_points).round().astype(int))  # (K,)
     expected = _no_negative_zero(expected_output(x, keep_prob, training=True, inverted=inverted))
@@ -357,7 +348,7 @@ def sample_variance_standard_error(x, keep_prob: float, n_samples: int, *, inver
     Var[s^2] = (mu4 - sigma^4 (n - 3) / (n - 1)) / n. Shaped like x.
     """
     keep_prob = check_keep_prob(keep_prob)
-    n = _check_count(n_samples, "n_samples", 2)
+    n = check_count(n_samples, "n_samples", 2)
     x = np.asarray(x, dtype=float)
     c = x * output_scale(keep_prob, training=True, inverted=inverted)
     q = keep_prob

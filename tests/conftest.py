@@ -27,14 +27,14 @@ def app_path() -> str:
     return APP
 
 
-def open_page_via_home(page: str, query: dict, *, check: bool = True):
+def open_page_via_home(page: str, query: dict, *, check: bool = True, timeout: float = 60):
     """Run app.py with `query` in the URL (Home first, as a visitor arriving at /), then switch to `page`.
 
-    check: assert that the page ran without an exception.
+    check: assert that the page ran without an exception; timeout: seconds a run may take.
     """
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP
+from tests.conftest import open_page_via_home
 from ui.cached import training as cached
 
 PAGE = "pages/inference.py"
@@ -21,12 +21,7 @@ def _small_model(monkeypatch):
 
 
 def _open(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
+    return open_page_via_home(PAGE, query, check=False, timeout=120)
 
 
 def _charts(at: AppTest) -> dict[str, dict]:

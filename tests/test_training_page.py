@@ -8,7 +8,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP
+from tests.conftest import open_page_via_home
 from ui.cached import training as cached
 
 PAGE = "pages/training_lab.py"
@@ -16,12 +16,7 @@ SMALL = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_poi
 
 
 def _open(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
+    return open_page_via_home(PAGE, query, check=False, timeout=120)
 
 
 def _trace_names(at: AppTest) -> list[str]:
