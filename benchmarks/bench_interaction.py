@@ -82,7 +82,8 @@ def measure(browser, url: str, presses: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("pages", nargs="*", help="url paths; default: every lesson page")
+    parser.add_argument("pages", nargs="*",
+                        help="url paths, optionally with a view (masks?masks_view=Network); default: every lesson page")
     parser.add_argument("--presses", type=int, default=30)
     args = parser.parse_args()
 
@@ -95,7 +96,9 @@ def main() -> None:
             measure(browser, f"{app_url}/?keep_prob=0.95", 2)  # warm the server: imports, first compiles
             rows = [("baseline", measure(browser, f"{baseline_url}/?keep_prob=0.95", args.presses))]
             for url_path in wanted:
-                rows.append((url_path, measure(browser, f"{app_url}/{url_path}?keep_prob=0.95&seed=0", args.presses)))
+                joiner = "&" if "?" in url_path else "?"  # "masks?masks_view=Network": one view of a page
+                rows.append((url_path, measure(browser, f"{app_url}/{url_path}{joiner}keep_prob=0.95&seed=0",
+                                               args.presses)))
             rows.append(("baseline (again)", measure(browser, f"{baseline_url}/?keep_prob=0.95", args.presses)))
             browser.close()
     finally:

@@ -9,10 +9,12 @@ from core.two_layer import PARAM_NAMES, VARIANTS
 from ui.cached import backprop as cached
 from ui.components import lesson_tools
 from ui.figures import backprop as figures
-from ui.state import check_query_param, lesson_settings, parse_choice
+from ui.state import check_query_param, lesson_settings, parse_choice, view_tabs
 
 EXAMPLES_KEY = "bp_examples"
 VARIANT_KEY = "bp_variant"
+VIEW_KEY = "bp_view"
+VIEWS = ("Gradient flow", "Gradient check", "Zero updates")
 # Radio label (also the URL value of a shared link) -> core variant name.
 VARIANT_LABELS = {
     "correct backward": "correct",
@@ -73,7 +75,6 @@ n_examples = st.radio(
 )
 n_examples = int(n_examples)
 case = cached.case(keep_prob, settings.seed, n_examples)
-checks = cached.checks(keep_prob, settings.seed, n_examples)
 n_hidden = case.mask.shape[1]
 dropped = case.dropped_everywhere
 n_dropped = int(dropped.sum())
@@ -93,100 +94,6 @@ elif keep_prob == 1.0:
         icon=":material/check_circle:",
     )
 
-st.subheader("1 · Gradients flowing back through the mask")
-if 0 < keep_prob < 1 and n_dropped == n_hidden:
-    st.info(
-        f"This draw happens to drop all {n_hidden} hidden units"
-        f"{' in every example' if n_examples > 1 else ''} (at keep_prob {keep_prob:.2f} that is not rare), so no "
-        "gradient reaches W₁ and the bugs below have nothing to get wrong. Change the **seed** in the sidebar, or "
-        "use 4 examples, to see a mask that keeps some units.",
-        icon=":material/casino:",
-    )
-columns = st.columns([1, 1])
-with columns[0]:
-    title = ("Gradient of every weight (one example)" if n_examples == 1
-             else f"Gradient of every weight (summed over {n_examples} examples)")
-    st.plotly_chart(
-        figures.gradient_network(case.x[0], case.cache.a[0], case.cache.probs[0], ~dropped, case.grads.W1,
-                                 case.grads.W2, title=title),
-        width="stretch", key="bp_network",
-    )
-    st.caption(
-        "Edge width is the size of the weight's gradient (relative to the largest in its layer); a dotted grey "
-        "edge has a gradient of exactly 0. "
-        + ("A dropped unit (hollow) outputs 0, so its outgoing weights get no gradient, and it passes no gradient "
-           "back, so its incoming weights get none either. Hover a unit for its value."
-           if n_examples == 1 else
-           "Hollow units are dropped in **every** example of the batch; a unit kept in at least one example still "
-           "gets a gradient from that example.")
-    )
-with columns[1]:
-    table = pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)).set_index("unit")
-    st.markdown("**The hidden layer's backward, unit by unit**" + (" (example 0)" if n_examples > 1 else ""))
-    st.dataframe(
-        table.style.format("{:.4f}").format("{:.0f}", subset=["mask"]).format("{:.3g}", subset=["mask/keep_prob"]),
-        width="stretch", key="bp_hidden_table",
-    )
-    if 0 < keep_prob < 1:
-        st.caption(
-            "dA is what layer 2 sends back (∂L/∂h, the gradient at the dropout output). Backward multiplies it "
-            f"by the forward pass's scaled mask, mask / keep_prob = 0 or {case.cache.dropout.scale:.3g}: the same "
-            "numbers forward used, not a binary mask. "
-            "Dropped units pass back exactly 0, whatever dA was."
-        )
-    else:
-        st.caption("dA is what layer 2 sends back (∂L/∂h); backward multiplies it by mask / keep_prob.")
-
-st.subheader("2 · A live gradient check")
-st.markdown(
-    "Perturb each weight by ±h (h = 10⁻⁵), recompute the loss **with the mask frozen**, and compare the slope "
-    "(L(w + h) − L(w − h)) / 2h with what backward computed. The relative difference "
-    r"$\lVert g_\text{backward} - g_\text{numerical}\rVert / (\lVert g_\text{backward}\rVert + "
-    r"\lVert g_\text{numerical}\rVert)$ is about 10⁻⁹ or smaller in float64 when backward is right; "
-    "above 10⁻⁷ something is wrong."
-)
-check_query_param(VARIANT_KEY, parse_choice(LABEL_OPTIONS), "one of " + ", ".join(LABEL_OPTIONS))
-columns = st.columns([2, 3])
-with columns[0]:
-    label = st.radio("backward to check", LABEL_OPTIONS, captions=[VARIANTS[v] for v in VARIANT_OPTIONS],
-                     key=VARIANT_KEY, bind="query-params",
-                     help="The correct backward and three bugs learners often write, plus one mistake in the "
-                          "check itself.")
-    variant = VARIANT_LABELS[label]
-    check = checks[variant]
-    worst = max(check.errors, key=check.errors.get)
-    passed = check.max_error < figures.THRESHOLD
-    st.metric("relative difference (worst gradient)", f"{check.max_error:.2e}",
-              help=f"The worst of dW1, db1, dW2, db2 and da; here d{worst}.")
-    if passed and variant == "correct":
-        st.success("Passes: backward agrees with the numerical gradient.", icon=":material/check_circle:")
-    elif passed:
-        if keep_prob in (0.0, 1.0):
-            reason = "at keep_prob 0 or 1 there is no randomness and no factor to get wrong"
-        elif not case.mask.any():
-            reason = "this mask dropped every hidden unit, so every gradient below layer 2 is zero either way"
-        elif variant == "new_mask" and check.same_mask_in_backward:
-            reason = "the new mask happens to equal the forward one (try another seed)"
-        else:
-            reason = "the bug has no effect on this draw"
-        st.warning(f"Passes here by luck: {reason}. The bug is still a bug.", icon=":material/warning:")
-    else:
-        st.error("Fails: backward does not compute the derivative of the forward pass.", icon=":material/error:")
-    errors = pd.DataFrame({
-        "gradient": [f"d{name}" for name in (*PARAM_NAMES, "a")],
-        "relative difference": [check.errors[name] for name in (*PARAM_NAMES, "a")],
-    }).set_index("gradient")
-    st.dataframe(errors.style.format("{:.2e}"), width="stretch", key="bp_errors_table")
-with columns[1]:
-    st.plotly_chart(
-        figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {label}"),
-        width="stretch", key="bp_check_scatter",
-    )
-    st.plotly_chart(
-        figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
-                               selected=VARIANT_OPTIONS.index(variant)),
-        width="stretch", key="bp_variant_errors",
-    )
 explanations = {
     "correct": "Every point sits on the diagonal: the backward pass is the derivative of the forward pass.",
     "no_scale": "dW₂ and db₂ are still right (they are above the dropout layer), but every gradient below it is "
@@ -196,41 +103,146 @@ explanations = {
     "scaled_twice": "Dividing by keep_prob once more makes every gradient below the dropout layer 1 / keep_prob "
                     "times too big: the same relative difference as forgetting the factor.",
     "redrawn": "Here backward is right, but the check is broken: every loss evaluation draws a new mask, so "
-               "L(w + h) and L(w − h) come from different networks and their difference divided by 2h is noise of "
-               "size 1/h. Freeze the mask (or reseed the generator before every evaluation) when checking dropout.",
+               "L(w + h) and L(w − h) come from different networks and their difference divided by 2h is noise "
+               "of size 1/h. Freeze the mask (or reseed the generator before every evaluation) when checking "
+               "dropout.",
 }
-st.caption(explanations[variant])
 
-st.subheader("3 · Which weights receive no update this step")
-if n_dropped:
-    names = ", ".join(f"h{unit}" for unit in range(n_hidden) if dropped[unit])
-    st.markdown(
-        f"Dropped{' in every example' if n_examples > 1 else ''}: **{names}** ({n_dropped} of {n_hidden}). "
-        "Their column of dW₁ (the weights into them) and their row of dW₂ (the weights out of them) are exactly "
-        "zero, so gradient descent leaves those weights where they are this step. The next step draws a new "
-        "mask, and other weights rest."
-    )
-else:
-    st.markdown(
-        f"No hidden unit is dropped{' in every example' if n_examples > 1 else ''} this step, so every weight "
-        "gets a gradient." + (" With 4 examples a unit must be dropped four times to rest; try 1 example."
-                              if n_examples > 1 and keep_prob < 1 else "")
-    )
-columns = st.columns(2)
-with columns[0]:
-    st.plotly_chart(
-        figures.weight_gradient_heatmap(case.grads.W1, title="dW₁: into the hidden units", x_title="hidden unit",
-                                        y_title="input", x_labels=figures.unit_labels("h", dropped, separator="<br>"),
-                                        y_labels=[f"x{i}" for i in range(case.x.shape[1])]),
-        width="stretch", key="bp_dW1",
-    )
-with columns[1]:
-    st.plotly_chart(
-        figures.weight_gradient_heatmap(case.grads.W2, title="dW₂: out of the hidden units", x_title="class",
-                                        y_title="hidden unit", y_labels=figures.unit_labels("h", dropped),
-                                        x_labels=[f"class {k}" for k in range(case.grads.W2.shape[1])]),
-        width="stretch", key="bp_dW2",
-    )
+flow_tab, check_tab, zero_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with flow_tab:
+    if flow_tab.open:
+        st.subheader("1 · Gradients flowing back through the mask")
+        if 0 < keep_prob < 1 and n_dropped == n_hidden:
+            st.info(
+                f"This draw happens to drop all {n_hidden} hidden units{' in every example' if n_examples > 1 else ''} "
+                f"(at keep_prob {keep_prob:.2f} that is not rare), so no "
+                "gradient reaches W₁ and the bugs below have nothing to get wrong. Change the **seed** in the sidebar, "
+                "or use 4 examples, to see a mask that keeps some units.",
+                icon=":material/casino:",
+            )
+        columns = st.columns([1, 1])
+        with columns[0]:
+            title = ("Gradient of every weight (one example)" if n_examples == 1
+                     else f"Gradient of every weight (summed over {n_examples} examples)")
+            st.plotly_chart(
+                figures.gradient_network(case.x[0], case.cache.a[0], case.cache.probs[0], ~dropped, case.grads.W1,
+                                         case.grads.W2, title=title),
+                width="stretch", key="bp_network",
+            )
+            st.caption(
+                "Edge width is the size of the weight's gradient (relative to the largest in its layer); a dotted grey "
+                "edge has a gradient of exactly 0. "
+                + ("A dropped unit (hollow) outputs 0, so its outgoing weights get no gradient, and it passes no "
+                   "gradient back, so its incoming weights get none either. Hover a unit for its value."
+                   if n_examples == 1 else
+                   "Hollow units are dropped in **every** example of the batch; a unit kept in at least one example "
+                   "still gets a gradient from that example.")
+            )
+        with columns[1]:
+            table = pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)).set_index("unit")
+            st.markdown("**The hidden layer's backward, unit by unit**" + (" (example 0)" if n_examples > 1 else ""))
+            st.dataframe(
+                table.style.format("{:.4f}").format("{:.0f}", subset=["mask"])
+                .format("{:.3g}", subset=["mask/keep_prob"]),
+                width="stretch", key="bp_hidden_table",
+            )
+            if 0 < keep_prob < 1:
+                st.caption(
+                    "dA is what layer 2 sends back (∂L/∂h, the gradient at the dropout output). Backward multiplies it "
+                    f"by the forward pass's scaled mask, mask / keep_prob = 0 or {case.cache.dropout.scale:.3g}: the "
+                    "same numbers forward used, not a binary mask. "
+                    "Dropped units pass back exactly 0, whatever dA was."
+                )
+            else:
+                st.caption("dA is what layer 2 sends back (∂L/∂h); backward multiplies it by mask / keep_prob.")
+with check_tab:
+    if check_tab.open:
+        st.subheader("2 · A live gradient check")
+        st.markdown(
+            "Perturb each weight by ±h (h = 10⁻⁵), recompute the loss **with the mask frozen**, and compare the slope "
+            "(L(w + h) − L(w − h)) / 2h with what backward computed. The relative difference "
+            r"$\lVert g_\text{backward} - g_\text{numerical}\rVert / (\lVert g_\text{backward}\rVert + "
+            r"\lVert g_\text{numerical}\rVert)$ is about 10⁻⁹ or smaller in float64 when backward is right; "
+            "above 10⁻⁷ something is wrong."
+        )
+        checks = cached.checks(keep_prob, settings.seed, n_examples)
+        check_query_param(VARIANT_KEY, parse_choice(LABEL_OPTIONS), "one of " + ", ".join(LABEL_OPTIONS))
+        columns = st.columns([2, 3])
+        with columns[0]:
+            label = st.radio("backward to check", LABEL_OPTIONS, captions=[VARIANTS[v] for v in VARIANT_OPTIONS],
+                             key=VARIANT_KEY, bind="query-params",
+                             help="The correct backward and three bugs learners often write, plus one mistake in the "
+                                  "check itself.")
+            variant = VARIANT_LABELS[label]
+            check = checks[variant]
+            worst = max(check.errors, key=check.errors.get)
+            passed = check.max_error < figures.THRESHOLD
+            st.metric("relative difference (worst gradient)", f"{check.max_error:.2e}",
+                      help=f"The worst of dW1, db1, dW2, db2 and da; here d{worst}.")
+            if passed and variant == "correct":
+                st.success("Passes: backward agrees with the numerical gradient.", icon=":material/check_circle:")
+            elif passed:
+                if keep_prob in (0.0, 1.0):
+                    reason = "at keep_prob 0 or 1 there is no randomness and no factor to get wrong"
+                elif not case.mask.any():
+                    reason = "this mask dropped every hidden unit, so every gradient below layer 2 is zero either way"
+                elif variant == "new_mask" and check.same_mask_in_backward:
+                    reason = "the new mask happens to equal the forward one (try another seed)"
+                else:
+                    reason = "the bug has no effect on this draw"
+                st.warning(f"Passes here by luck: {reason}. The bug is still a bug.", icon=":material/warning:")
+            else:
+                st.error("Fails: backward does not compute the derivative of the forward pass.",
+                         icon=":material/error:")
+            errors = pd.DataFrame({
+                "gradient": [f"d{name}" for name in (*PARAM_NAMES, "a")],
+                "relative difference": [check.errors[name] for name in (*PARAM_NAMES, "a")],
+            }).set_index("gradient")
+            st.dataframe(errors.style.format("{:.2e}"), width="stretch", key="bp_errors_table")
+        with columns[1]:
+            st.plotly_chart(
+                figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {label}"),
+                width="stretch", key="bp_check_scatter",
+            )
+            st.plotly_chart(
+                figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
+                                       selected=VARIANT_OPTIONS.index(variant)),
+                width="stretch", key="bp_variant_errors",
+            )
+        st.caption(explanations[variant])
+with zero_tab:
+    if zero_tab.open:
+        st.subheader("3 · Which weights receive no update this step")
+        if n_dropped:
+            names = ", ".join(f"h{unit}" for unit in range(n_hidden) if dropped[unit])
+            st.markdown(
+                f"Dropped{' in every example' if n_examples > 1 else ''}: **{names}** ({n_dropped} of {n_hidden}). "
+                "Their column of dW₁ (the weights into them) and their row of dW₂ (the weights out of them) are "
+                "exactly zero, so gradient descent leaves those weights where they are this step. The next step draws "
+                "a new mask, and other weights rest."
+            )
+        else:
+            st.markdown(
+                f"No hidden unit is dropped{' in every example' if n_examples > 1 else ''} this step, so every weight "
+                "gets a gradient." + (" With 4 examples a unit must be dropped four times to rest; try 1 example."
+                                      if n_examples > 1 and keep_prob < 1 else "")
+            )
+        columns = st.columns(2)
+        with columns[0]:
+            st.plotly_chart(
+                figures.weight_gradient_heatmap(case.grads.W1, title="dW₁: into the hidden units",
+                                                x_title="hidden unit", y_title="input",
+                                                x_labels=figures.unit_labels("h", dropped, separator="<br>"),
+                                                y_labels=[f"x{i}" for i in range(case.x.shape[1])]),
+                width="stretch", key="bp_dW1",
+            )
+        with columns[1]:
+            st.plotly_chart(
+                figures.weight_gradient_heatmap(case.grads.W2, title="dW₂: out of the hidden units", x_title="class",
+                                                y_title="hidden unit", y_labels=figures.unit_labels("h", dropped),
+                                                x_labels=[f"class {k}" for k in range(case.grads.W2.shape[1])]),
+                width="stretch", key="bp_dW2",
+            )
 
 st.success(
     "**What to notice:** backward multiplies by the very mask / keep_prob that forward used (0s and "
@@ -242,7 +254,7 @@ st.success(
 )
 
 lesson_tools(
-    "backprop", keys=("bp_variant", "bp_examples"),
+    "backprop", keys=(VARIANT_KEY, EXAMPLES_KEY, VIEW_KEY),
     tables={"hidden layer": pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)),
             "dW1": case.grads.W1, "dW2": case.grads.W2},
     code=(two_layer.forward, two_layer.backward, two_layer._backward, dropout_backward, two_layer.gradient_check),

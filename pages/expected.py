@@ -9,11 +9,13 @@ from core.snippets import unit_samples_snippet
 from ui.cached import masks as cached
 from ui.components import lesson_tools
 from ui.figures import expected as figures
-from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
+from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int, view_tabs
 
 X_KEY = "expected_x"
 VARIANT_KEY = "expected_variant"
 SAMPLES_KEY = "expected_samples"
+VIEW_KEY = "expected_view"
+VIEWS = ("Distribution", "Running mean", "Variance", "Layer")
 X_RANGE = (-2.0, 3.0)
 VARIANTS = ("inverted", "standard")
 VARIANT_CAPTIONS = ("× 1/keep_prob in training", "× keep_prob at test time")
@@ -113,56 +115,59 @@ else:
     st.caption("No randomness here: every mask gives the same output, so the Monte-Carlo mean and variance "
                "equal the formulas exactly.")
 
-row = st.columns(2)
-with row[0]:
-    st.plotly_chart(
-        figures.outcome_figure([o.value for o in outcomes], [o.label for o in outcomes],
-                               [o.probability for o in outcomes], [o.observed for o in outcomes],
-                               experiment.expected, int(n_samples), inverted),
-        width="stretch", key="expected_outcomes",
-    )
-    if len(outcomes) > 1:
-        st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by "
-                   "keep_prob and 1 − keep_prob: no single training output equals it.")
-    else:
-        st.caption(f"Here a single value comes out, {outcomes[0].value:.3g}, every time: it is also the mean.")
-with row[1]:
-    st.plotly_chart(
-        figures.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
-                                    experiment.test_output, x, inverted),
-        width="stretch", key="expected_running_mean",
-    )
-    st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
-               "E[out] ± 2 √(Var / k), narrows like 1/√k." if is_random else
-               "Every output is the same, so the running mean is flat from the first mask on.")
-
-st.subheader("What the randomness costs: the variance, as keep_prob moves")
-curve_q, curve, grid, points, errors = cached.variance_view(x, int(n_samples), settings.seed, inverted)
-layer = cached.layer_view(keep_prob, int(n_samples), settings.seed, inverted)
-row = st.columns(2)
-with row[0]:
-    st.plotly_chart(
-        figures.variance_figure(curve_q, curve, grid, points, errors, keep_prob, experiment.variance,
-                                experiment.mc_variance, x, int(n_samples), inverted),
-        width="stretch", key="expected_variance",
-    )
-    st.caption("Each point is the sample variance of its own masks; its bar is ± 2 standard errors of that "
-               "estimate. The star is the experiment above." +
-               (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer: the "
-                "variance grows without bound as keep_prob → 0."
-                if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
-with row[1]:
-    st.plotly_chart(
-        figures.layer_means_figure(layer.activations, layer.mc_mean, layer.mc_standard_error, layer.test_output,
-                                   int(n_samples), inverted),
-        width="stretch", key="expected_layer",
-    )
-    agree = keep_prob > 0 or not inverted
-    st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} masks: "
-               + ("each training mean lands on its unit's test-time output." if agree else
-                  "at keep_prob 0 every training output is 0, while inverted dropout's test pass uses a unchanged.")
-               + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled a: "
-                                      "multiplying by keep_prob at test time is what makes the two phases agree."))
+distribution_tab, running_tab, variance_tab, layer_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with distribution_tab:
+    if distribution_tab.open:
+        st.plotly_chart(
+            figures.outcome_figure([o.value for o in outcomes], [o.label for o in outcomes],
+                                   [o.probability for o in outcomes], [o.observed for o in outcomes],
+                                   experiment.expected, int(n_samples), inverted),
+            width="stretch", key="expected_outcomes",
+        )
+        if len(outcomes) > 1:
+            st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by "
+                       "keep_prob and 1 − keep_prob: no single training output equals it.")
+        else:
+            st.caption(f"Here a single value comes out, {outcomes[0].value:.3g}, every time: it is also the mean.")
+with running_tab:
+    if running_tab.open:
+        st.plotly_chart(
+            figures.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
+                                        experiment.test_output, x, inverted),
+            width="stretch", key="expected_running_mean",
+        )
+        st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
+                   "E[out] ± 2 √(Var / k), narrows like 1/√k." if is_random else
+                   "Every output is the same, so the running mean is flat from the first mask on.")
+with variance_tab:
+    if variance_tab.open:
+        curve_q, curve, grid, points, errors = cached.variance_view(x, int(n_samples), settings.seed, inverted)
+        st.plotly_chart(
+            figures.variance_figure(curve_q, curve, grid, points, errors, keep_prob, experiment.variance,
+                                    experiment.mc_variance, x, int(n_samples), inverted),
+            width="stretch", key="expected_variance",
+        )
+        st.caption("What the randomness costs, as keep_prob moves. Each point is the sample variance of its own "
+                   "masks; its bar is ± 2 standard errors of that estimate. The star is the experiment above." +
+                   (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer: the "
+                    "variance grows without bound as keep_prob → 0."
+                    if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
+with layer_tab:
+    if layer_tab.open:
+        layer = cached.layer_view(keep_prob, int(n_samples), settings.seed, inverted)
+        st.plotly_chart(
+            figures.layer_means_figure(layer.activations, layer.mc_mean, layer.mc_standard_error,
+                                       layer.test_output, int(n_samples), inverted),
+            width="stretch", key="expected_layer",
+        )
+        agree = keep_prob > 0 or not inverted
+        st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} "
+                   "masks: " + ("each training mean lands on its unit's test-time output." if agree else
+                                "at keep_prob 0 every training output is 0, while inverted dropout's test pass uses "
+                                "a unchanged.")
+                   + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled "
+                                          "a: multiplying by keep_prob at test time is what makes the two phases "
+                                          "agree."))
 
 if keep_prob == 0.0:
     notice = ("with keep_prob 0 nothing survives training, in either variant: the mean is 0. Standard dropout "
@@ -181,7 +186,7 @@ else:
 st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 
 lesson_tools(
-    "expected", keys=("expected_x", "expected_variant", "expected_samples"),
+    "expected", keys=(X_KEY, VARIANT_KEY, SAMPLES_KEY, VIEW_KEY),
     tables={"samples of the unit": experiment.samples}, table_axes=("mask", "output"),
     snippet=unit_samples_snippet(x, keep_prob, int(n_samples), settings.seed, inverted=inverted, self_contained=True),
     code=(lessons_masks.unit_samples, expected_output, output_variance),

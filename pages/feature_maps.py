@@ -8,7 +8,10 @@ from core.dropout import spatial_dropout_forward
 from ui.cached.conv import BLOCK_SIZES, INDEX_MAX, SOURCE_LABELS, SOURCES, example, masks, measurements
 from ui.components import lesson_tools
 from ui.figures.conv import correlation_figure, information_figure, input_figure, map_grid, mask_grid
-from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice
+from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice, view_tabs
+
+VIEW_KEY = "conv_view"
+VIEWS = ("Feature maps", "Element vs spatial", "Why", "Frameworks", "DropBlock")
 
 settings = lesson_settings()
 keep_prob, seed = settings.keep_prob, settings.seed
@@ -59,111 +62,121 @@ channels = len(shown.names)
 height, width = shown.maps.shape[1:]
 drawn = masks(source, int(index), bool(relu), keep_prob, seed, int(block_size))
 
-# --- the feature maps --------------------------------------------------------------------------
-st.subheader("The feature maps")
-picture_column, maps_column = st.columns([1.1, 3])
-with picture_column:
-    st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
-    st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
-               "filters (edges in four orientations and both polarities, a blur, a centre spot).")
-with maps_column:
-    st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
-                    width="stretch", key="conv_clean_maps")
+maps_tab, masks_tab, why_tab, frameworks_tab, dropblock_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with maps_tab:
+    if maps_tab.open:
+        st.subheader("The feature maps")
+        picture_column, maps_column = st.columns([1.1, 3])
+        with picture_column:
+            st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
+            st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
+                       "filters (edges in four orientations and both polarities, a blur, a centre spot).")
+        with maps_column:
+            st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
+                            width="stretch", key="conv_clean_maps")
 
-# --- the two ways to drop ----------------------------------------------------------------------
-st.subheader(f"The same maps, the same keep_prob = {keep_prob:.2f}, two kinds of mask")
-element_kept, element_total = drawn.kept_pixels("element")
-maps_kept = drawn.kept_maps()
-element_column, channel_column = st.columns(2)
-with element_column:
-    st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
-    st.plotly_chart(mask_grid(drawn.element, shown.short_names, "Mask, one draw per pixel (blue kept, grey dropped)",
-                              height=300, colorbar=False),
-                    width="stretch", key="conv_element_mask")
-    st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after element-wise dropout", kept=drawn.element,
-                             height=320, colorbar=False),
-                    width="stretch", key="conv_element_maps")
-    st.caption(f"{element_kept} of {element_total} pixels kept. " + (
-        "Nothing is dropped." if element_kept == element_total else
-        "Everything is dropped." if element_kept == 0 else
-        "Every map keeps pixels all over its shape, with scattered holes between them."))
-with channel_column:
-    st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
-    st.plotly_chart(mask_grid(drawn.channel_maps, shown.short_names, "Mask, one draw per map (blue kept, grey dropped)",
-                              height=300, colorbar=False),
-                    width="stretch", key="conv_channel_mask")
-    st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after spatial dropout",
-                             kept=drawn.channel_maps, height=320, colorbar=False),
-                    width="stretch", key="conv_channel_maps")
-    st.caption(f"{maps_kept} of {channels} maps kept. " + (
-        "Nothing is dropped." if maps_kept == channels else
-        "A dropped feature is missing everywhere; no neighbour can stand in for it."))
-st.caption(
-    f"Grey = dropped; white = an activation of 0, red = positive, blue = negative (the colour scale of the maps "
-    f"above). Kept values are "
-    f"drawn before the 1/keep_prob rescale, which multiplies every kept value by the same "
-    f"{1 / keep_prob if keep_prob > 0 else 0:.2f} and would only change the colour scale."
-    if keep_prob > 0 else
-    "Grey = dropped. At keep_prob 0 both kinds of dropout remove everything: nothing reaches the next layer "
-    "(and nothing is learned through this layer)."
-)
+with masks_tab:
+    if masks_tab.open:
+        st.subheader(f"The same maps, the same keep_prob = {keep_prob:.2f}, two kinds of mask")
+        element_kept, element_total = drawn.kept_pixels("element")
+        maps_kept = drawn.kept_maps()
+        element_column, channel_column = st.columns(2)
+        with element_column:
+            st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
+            st.plotly_chart(mask_grid(drawn.element, shown.short_names,
+                                      "Mask, one draw per pixel (blue kept, grey dropped)",
+                                      height=300, colorbar=False),
+                            width="stretch", key="conv_element_mask")
+            st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after element-wise dropout",
+                                     kept=drawn.element,
+                                     height=320, colorbar=False),
+                            width="stretch", key="conv_element_maps")
+            st.caption(f"{element_kept} of {element_total} pixels kept. " + (
+                "Nothing is dropped." if element_kept == element_total else
+                "Everything is dropped." if element_kept == 0 else
+                "Every map keeps pixels all over its shape, with scattered holes between them."))
+        with channel_column:
+            st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
+            st.plotly_chart(mask_grid(drawn.channel_maps, shown.short_names,
+                                      "Mask, one draw per map (blue kept, grey dropped)",
+                                      height=300, colorbar=False),
+                            width="stretch", key="conv_channel_mask")
+            st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after spatial dropout",
+                                     kept=drawn.channel_maps, height=320, colorbar=False),
+                            width="stretch", key="conv_channel_maps")
+            st.caption(f"{maps_kept} of {channels} maps kept. " + (
+                "Nothing is dropped." if maps_kept == channels else
+                "A dropped feature is missing everywhere; no neighbour can stand in for it."))
+        st.caption(
+            f"Grey = dropped; white = an activation of 0, red = positive, blue = negative (the colour scale of the "
+            f"maps above). Kept values are drawn before the 1/keep_prob rescale, which multiplies every kept value by "
+            f"the same {1 / keep_prob if keep_prob > 0 else 0:.2f} and would only change the colour scale."
+            if keep_prob > 0 else
+            "Grey = dropped. At keep_prob 0 both kinds of dropout remove everything: nothing reaches the next layer "
+            "(and nothing is learned through this layer)."
+        )
 
-# --- the measured reason -----------------------------------------------------------------------
-st.subheader("Why: the measured reason")
-measured = measurements(source, bool(relu), int(block_size), seed)
-at_current = measured.at(keep_prob)
-corr_column, info_column = st.columns(2)
-with corr_column:
-    st.plotly_chart(correlation_figure(measured.distances, measured.correlation, shown.names,
-                                       input_correlation=measured.input_correlation),
-                    width="stretch", key="conv_correlation")
-    st.caption(
-        f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in the same map. "
-        f"At d = 1 the correlation is {measured.nearest_correlation_range()}: a pixel's neighbour is almost a copy."
-    )
-with info_column:
-    st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
-                                       block_size=int(block_size)),
-                    width="stretch", key="conv_information")
-    st.caption("Over the same pictures, with fresh masks at every keep_prob (200 per point for the channel curve). "
-               "Spatial dropout lies on the dotted diagonal: whatever it drops, no neighbour can give back.")
-st.markdown("**Information left** counts a kept pixel as fully there and a dropped pixel as what the mean of its "
-            "surviving 3×3 neighbours (same map) says about it. It is taken per channel (sums over pictures and "
-            "pixels) and averaged over the channels, so every filter counts the same:")
-st.latex(r"\text{information left} = \frac{1}{C}\sum_c \Bigl(1 - \frac{\sum_{n,h,w} (\hat a - a)^2}"
-         r"{\sum_{n,h,w} a^2}\Bigr),\qquad "
-         r"\hat a = \begin{cases} a & \text{kept} \\ \text{mean of kept neighbours (0 if none)} & \text{dropped}"
-         r"\end{cases}")
-if keep_prob >= 1.0:
-    st.info("At keep_prob 1 nothing is dropped: all the information is there under any mask.",
-            icon=":material/info:")
-elif keep_prob <= 0.0:
-    st.info("At keep_prob 0 everything is dropped, and no neighbour survives to restore anything: 0 for every mask.",
-            icon=":material/info:")
-else:
-    st.info(
-        f"At keep_prob {keep_prob:.2f} element-wise dropout removes {drop:.0%} of the pixels, yet "
-        f"**{at_current['element']:.0%}** of the information is still there or restorable from neighbours. "
-        f"Spatial dropout leaves **{at_current['channel']:.0%}**, about keep_prob itself: what is gone is gone. "
-        f"DropBlock with {block_size}×{block_size} blocks sits between ({at_current['dropblock']:.0%}).",
-        icon=":material/insights:",
-    )
+with why_tab:
+    if why_tab.open:
+        st.subheader("Why: the measured reason")
+        measured = measurements(source, bool(relu), int(block_size), seed)
+        at_current = measured.at(keep_prob)
+        corr_column, info_column = st.columns(2)
+        with corr_column:
+            st.plotly_chart(correlation_figure(measured.distances, measured.correlation, shown.names,
+                                               input_correlation=measured.input_correlation),
+                            width="stretch", key="conv_correlation")
+            st.caption(
+                f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in the same "
+                f"map. At d = 1 the correlation is {measured.nearest_correlation_range()}: a pixel's neighbour is "
+                f"almost a copy."
+            )
+        with info_column:
+            st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
+                                               block_size=int(block_size)),
+                            width="stretch", key="conv_information")
+            st.caption("Over the same pictures, with fresh masks at every keep_prob (200 per point for the channel "
+                       "curve). "
+                       "Spatial dropout lies on the dotted diagonal: whatever it drops, no neighbour can give back.")
+        st.markdown("**Information left** counts a kept pixel as fully there and a dropped pixel as what the mean "
+                    "of its "
+                    "surviving 3×3 neighbours (same map) says about it. It is taken per channel (sums over pictures "
+                    "and pixels) and averaged over the channels, so every filter counts the same:")
+        st.latex(r"\text{information left} = \frac{1}{C}\sum_c \Bigl(1 - \frac{\sum_{n,h,w} (\hat a - a)^2}"
+                 r"{\sum_{n,h,w} a^2}\Bigr),\qquad \hat a = \begin{cases} a & \text{kept} \\ \text{mean of kept "
+                 r"neighbours (0 if none)} & \text{dropped}\end{cases}")
+        if keep_prob >= 1.0:
+            st.info("At keep_prob 1 nothing is dropped: all the information is there under any mask.",
+                    icon=":material/info:")
+        elif keep_prob <= 0.0:
+            st.info("At keep_prob 0 everything is dropped, and no neighbour survives to restore anything: 0 for every "
+                    "mask.",
+                    icon=":material/info:")
+        else:
+            st.info(
+                f"At keep_prob {keep_prob:.2f} element-wise dropout removes {drop:.0%} of the pixels, yet "
+                f"**{at_current['element']:.0%}** of the information is still there or restorable from neighbours. "
+                f"Spatial dropout leaves **{at_current['channel']:.0%}**, about keep_prob itself: what is gone is "
+                f"gone. DropBlock with {block_size}×{block_size} blocks sits between ({at_current['dropblock']:.0%}).",
+                icon=":material/insights:",
+            )
 
-# --- frameworks --------------------------------------------------------------------------------
-st.subheader("Where frameworks stand")
-st.markdown(
-    f"Both frameworks name the probability of **dropping**, and both rescale kept maps by 1/keep_prob in "
-    f"training. For keep_prob = {keep_prob:.2f} that is `{drop:.2f}`:"
-)
-st.code(
-    f"# PyTorch: channels first, input (N, C, H, W); p = probability of dropping a whole map\n"
-    f"torch.nn.Dropout2d(p={drop:.2f})\n\n"
-    f"# Keras: channels last by default, input (N, H, W, C); rate = probability of dropping a whole map\n"
-    f"keras.layers.SpatialDropout2D(rate={drop:.2f})",
-    language="python",
-)
-st.markdown(
-    f"""
+with frameworks_tab:
+    if frameworks_tab.open:
+        st.subheader("Where frameworks stand")
+        st.markdown(
+            f"Both frameworks name the probability of **dropping**, and both rescale kept maps by 1/keep_prob in "
+            f"training. For keep_prob = {keep_prob:.2f} that is `{drop:.2f}`:"
+        )
+        st.code(
+            f"# PyTorch: channels first, input (N, C, H, W); p = probability of dropping a whole map\n"
+            f"torch.nn.Dropout2d(p={drop:.2f})\n\n"
+            f"# Keras: channels last by default, input (N, H, W, C); rate = probability of dropping a whole map\n"
+            f"keras.layers.SpatialDropout2D(rate={drop:.2f})",
+            language="python",
+        )
+        st.markdown(
+            f"""
 | | element-wise | spatial (one draw per map) | input layout | argument for keep_prob = {keep_prob:.2f} |
 |---|---|---|---|---|
 | this app | `dropout_forward` | `spatial_dropout_forward` | (N, C, H, W) | `keep_prob={keep_prob:.2f}` |
@@ -174,19 +187,20 @@ st.markdown(
 Keras' plain `Dropout` can do the same with `noise_shape=(batch_size, 1, 1, channels)`: the mask is then
 shared over height and width.
 """
-)
+        )
 
-# --- DropBlock ---------------------------------------------------------------------------------
-st.subheader("The next step: DropBlock")
-block_column, block_text_column = st.columns([2, 1])
-with block_column:
-    st.plotly_chart(mask_grid(drawn.dropblock, shown.names,
-                              f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {keep_prob:.2f}",
-                              height=340),
-                    width="stretch", key="conv_dropblock_mask")
-with block_text_column:
-    st.markdown(
-        f"""
+with dropblock_tab:
+    if dropblock_tab.open:
+        st.subheader("The next step: DropBlock")
+        block_column, block_text_column = st.columns([2, 1])
+        with block_column:
+            st.plotly_chart(mask_grid(drawn.dropblock, shown.names,
+                                      f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {keep_prob:.2f}",
+                                      height=340),
+                            width="stretch", key="conv_dropblock_mask")
+        with block_text_column:
+            st.markdown(
+                f"""
 **DropBlock** (Ghiasi, Lin & Le, 2018) sits between the two: it drops contiguous
 {block_size}×{block_size} squares of a map. A pixel deep inside a dropped block has no surviving
 neighbour, so its information is really gone, while the map as a whole survives.
@@ -195,7 +209,7 @@ Here every pixel is kept with probability exactly keep_prob (blocks may hang ove
 paper sets the block rate γ by a formula that ignores overlaps and keeps blocks inside the map.
 With block size 1 it is element-wise dropout.
 """
-    )
+            )
 
 st.success(
     "**What to notice.** Under element-wise dropout the maps keep their shape and the curve stays far above the "
@@ -206,6 +220,6 @@ st.success(
 )
 
 lesson_tools(
-    "feature_maps", keys=("conv_source", "conv_index", "conv_relu", "conv_block"),
+    "feature_maps", keys=("conv_source", "conv_index", "conv_relu", "conv_block", VIEW_KEY),
     code=(conv.feature_maps, conv.sample_mask, spatial_dropout_forward, conv.neighbour_estimate, conv.information_left),
 )

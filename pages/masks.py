@@ -9,9 +9,10 @@ from core.snippets import masks_snippet
 from ui.cached import masks as cached
 from ui.components import lesson_tools
 from ui.figures import masks as figures
-from ui.state import bound_int_input, lesson_settings, parse_int
+from ui.state import bound_int_input, lesson_settings, parse_int, view_tabs
 
 ITERATION_KEY = "masks_iteration"
+VIEW_KEY = "masks_view"
 
 settings = lesson_settings()
 keep_prob = settings.keep_prob
@@ -78,7 +79,11 @@ with controls[3]:
 view = cached.masks_view(keep_prob, settings.seed, int(iteration))
 layer = cached.layer()
 n_entries = view.mask.size
-shared_top = cached.largest_value(keep_prob, settings.seed, int(iteration))  # one colour scale for a and output
+# One colour scale for the activations and the output, the same at every keep_prob: its top is what the
+# largest activation becomes at keep_prob 0.5, so outputs visibly brighten as keep_prob falls (larger ones
+# take the top colour; their numbers are written on them). The activations grid then never changes with
+# keep_prob, and the browser does not redraw it.
+shared_top = 2.0 * lessons_masks.largest_value(layer.activations)
 
 if keep_prob == 0.0:
     st.warning(
@@ -103,55 +108,59 @@ metrics[2].metric("keep_prob (expected fraction)", f"{keep_prob:.2f}")
 metrics[3].metric("scale 1 / keep_prob", f"{1 / keep_prob:.3g}" if keep_prob > 0 else "undefined",
                   help="What a kept activation is multiplied by during training (inverted dropout).")
 
-top = st.columns(2)
-with top[0]:
-    st.plotly_chart(figures.activations_figure(layer.activations, zmax=shared_top), width="stretch",
-                    key="masks_activations")
-with top[1]:
-    st.plotly_chart(figures.mask_figure(view.mask, int(iteration)), width="stretch", key="masks_mask")
-bottom = st.columns(2)
-with bottom[0]:
-    st.plotly_chart(figures.scaled_mask_figure(view.scaled_mask, keep_prob), width="stretch",
-                    key="masks_scaled_mask")
-with bottom[1]:
-    st.plotly_chart(figures.output_figure(view.output, keep_prob, zmax=shared_top), width="stretch",
-                    key="masks_output")
-st.caption(
-    "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry "
-    "(activations and output share one colour scale). "
-    "A cell that is 0 in the activations (the ReLU was already off) stays 0 whether it is kept or not."
-)
-
-st.subheader("The same layer as a network, and how much each mask keeps")
-history = cached.kept_history(keep_prob, settings.seed, int(iteration))
-inputs, incoming, outgoing, next_input = cached.network_signals(keep_prob, settings.seed, int(iteration))
-lower = st.columns(2)
-with lower[0]:
-    st.plotly_chart(
-        figures.network_figure(inputs, view.mask[cached.EXAMPLE], view.output[cached.EXAMPLE], incoming, outgoing,
-                               next_input),
-        width="stretch", key="masks_network",
-    )
-    st.caption(f"Example {cached.EXAMPLE} is the first row of the grids. A dropped unit (hollow, grey) sends "
-               "exactly 0 to the next layer: its outgoing edges are dotted. So does a kept unit whose ReLU "
-               "output is 0. Hover a unit for its value.")
-with lower[1]:
-    st.plotly_chart(
-        figures.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
-                                     history.band_per_mask, history.running_band, keep_prob, n_entries),
-        width="stretch", key="masks_kept_fraction",
-    )
-    low, high = history.band_per_mask
-    if 0.0 < keep_prob < 1.0:
+VIEWS = ("Grids", "Network", "Fraction kept")
+grids_tab, network_tab, fraction_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with grids_tab:
+    if grids_tab.open:
+        top = st.columns(2)
+        with top[0]:
+            st.plotly_chart(figures.activations_figure(layer.activations, zmax=shared_top), width="stretch",
+                            key="masks_activations")
+        with top[1]:
+            st.plotly_chart(figures.mask_figure(view.mask, int(iteration)), width="stretch", key="masks_mask")
+        bottom = st.columns(2)
+        with bottom[0]:
+            st.plotly_chart(figures.scaled_mask_figure(view.scaled_mask, keep_prob), width="stretch",
+                            key="masks_scaled_mask")
+        with bottom[1]:
+            st.plotly_chart(figures.output_figure(view.output, keep_prob, zmax=shared_top), width="stretch",
+                            key="masks_output")
         st.caption(
-            f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of masks "
-            f"fall within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} to "
-            f"{high:.3f}. Over all {int(iteration)} masks so far the fraction is "
-            f"{history.running_fraction[-1]:.3f}, and its band narrows as the passes add up (press +10)."
+            "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry. "
+            f"Activations and output share one colour scale, the same at every keep_prob (top {shared_top:.2g}: the "
+            "largest activation scaled by 1/0.5), so the output brightens as keep_prob falls. "
+            "A cell that is 0 in the activations (the ReLU was already off) stays 0 whether it is kept or not."
         )
-    else:
-        st.caption(f"At keep_prob {keep_prob:.0f} the mask is not random: every pass keeps exactly "
-                   f"{keep_prob:.0%} of the units, so there is no scatter and the band has zero width.")
+with network_tab:
+    if network_tab.open:
+        inputs, incoming, outgoing, next_input = cached.network_signals(keep_prob, settings.seed, int(iteration))
+        st.plotly_chart(
+            figures.network_figure(inputs, view.mask[cached.EXAMPLE], view.output[cached.EXAMPLE], incoming,
+                                   outgoing, next_input),
+            width="stretch", key="masks_network",
+        )
+        st.caption(f"Example {cached.EXAMPLE} is the first row of the grids. A dropped unit (hollow, grey) sends "
+                   "exactly 0 to the next layer: its outgoing edges are dotted. So does a kept unit whose ReLU "
+                   "output is 0. Hover a unit for its value.")
+with fraction_tab:
+    if fraction_tab.open:
+        history = cached.kept_history(keep_prob, settings.seed, int(iteration))
+        st.plotly_chart(
+            figures.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
+                                         history.band_per_mask, history.running_band, keep_prob, n_entries),
+            width="stretch", key="masks_kept_fraction",
+        )
+        low, high = history.band_per_mask
+        if 0.0 < keep_prob < 1.0:
+            st.caption(
+                f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of "
+                f"masks fall within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} "
+                f"to {high:.3f}. Over all {int(iteration)} masks so far the fraction is "
+                f"{history.running_fraction[-1]:.3f}, and its band narrows as the passes add up (press +10)."
+            )
+        else:
+            st.caption(f"At keep_prob {keep_prob:.0f} the mask is not random: every pass keeps exactly "
+                       f"{keep_prob:.0%} of the units, so there is no scatter and the band has zero width.")
 
 if 0.0 < keep_prob < 1.0:
     notice = (
@@ -168,7 +177,7 @@ else:
 st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 
 lesson_tools(
-    "masks", keys=("masks_iteration",),
+    "masks", keys=(ITERATION_KEY, VIEW_KEY),
     tables={"activations": layer.activations, "mask": view.mask, "output": view.output}, table_axes=("example", "unit"),
     snippet=masks_snippet(keep_prob, settings.seed, int(iteration), self_contained=True),
     code=(lessons_masks.masked_layer, dropout_forward, bernoulli_mask),

@@ -8,10 +8,12 @@ from core.scaling import SCHEMES
 from ui.cached import train_vs_test as cached
 from ui.components import lesson_tools
 from ui.figures import train_vs_test as figures
-from ui.state import check_query_param, lesson_settings, parse_choice
+from ui.state import check_query_param, lesson_settings, parse_choice, view_tabs
 
 SCHEME_KEY = "tvt_scheme"
 SCHEME_OPTIONS = list(SCHEMES)
+VIEW_KEY = "tvt_view"
+VIEWS = ("Standard vs inverted", "Forgot to scale", "Next layer", "Worked example")
 
 settings = lesson_settings()
 keep_prob = settings.keep_prob
@@ -63,113 +65,122 @@ elif keep_prob == 1.0:
         icon=":material/check_circle:",
     )
 
-st.subheader(f"The same input and the same mask ({n_kept} of {n_units} units kept)")
-if n_kept == 0 and keep_prob > 0:
-    st.caption(f"This mask happens to keep none of the {n_units} units (it happens with probability "
-               f"(1 − keep_prob)^{n_units}), so the solid train bars are all zero. Try another seed to see a mask "
-               "that keeps some units; the expectations and test outputs do not depend on the mask.")
-columns = st.columns(2)
-for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
-                              (columns[1], "inverted", "Inverted dropout")):
-    view = views[scheme]
-    with column:
-        st.plotly_chart(
-            figures.scheme_bars(activations, mask, view.train_output, view.expected_train, view.test_output,
-                                scheme=scheme, title=title, y_max=y_max),
-            width="stretch", key=f"tvt_bars_{scheme}",
-        )
-        train_factor = "kept units × 1 (no scaling)" if scheme == "standard" else (
-            f"kept units × 1/keep_prob = {view.train_scale:.3g}" if keep_prob > 0 else "nothing kept to scale")
-        test_factor = f"every unit × keep_prob = {view.test_scale:.3g}" if scheme == "standard" else "nothing (× 1)"
-        train_total, expected_total, test_total = view.totals
+worked = cached.worked_example()
+table = pd.DataFrame(worked["columns"]).set_index("unit").T  # one row per quantity, one column per unit
+table.columns = [f"unit {unit}" for unit in table.columns]
+schemes_tab, forgot_tab, next_layer_tab, worked_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with schemes_tab:
+    if schemes_tab.open:
+        st.subheader(f"The same input and the same mask ({n_kept} of {n_units} units kept)")
+        if n_kept == 0 and keep_prob > 0:
+            st.caption(f"This mask happens to keep none of the {n_units} units (it happens with probability "
+                       f"(1 − keep_prob)^{n_units}), so the solid train bars are all zero. Try another seed to see a "
+                       "mask that keeps some units; the expectations and test outputs do not depend on the mask.")
+        columns = st.columns(2)
+        for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
+                                      (columns[1], "inverted", "Inverted dropout")):
+            view = views[scheme]
+            with column:
+                st.plotly_chart(
+                    figures.scheme_bars(activations, mask, view.train_output, view.expected_train, view.test_output,
+                                        scheme=scheme, title=title, y_max=y_max),
+                    width="stretch", key=f"tvt_bars_{scheme}",
+                )
+                train_factor = "kept units × 1 (no scaling)" if scheme == "standard" else (
+                    f"kept units × 1/keep_prob = {view.train_scale:.3g}" if keep_prob > 0 else "nothing kept to scale")
+                test_factor = (f"every unit × keep_prob = {view.test_scale:.3g}" if scheme == "standard"
+                               else "nothing (× 1)")
+                train_total, expected_total, test_total = view.totals
+                st.caption(
+                    f"Train: {train_factor}. Test: {test_factor}. Sum over units: this mask's train output "
+                    f"{train_total:.3f}, expected train output {expected_total:.3f}, test output {test_total:.3f}."
+                )
         st.caption(
-            f"Train: {train_factor}. Test: {test_factor}. Sum over units: this mask's train output "
-            f"{train_total:.3f}, expected train output {expected_total:.3f}, test output {test_total:.3f}."
+            "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in both "
+            "schemes: that is the point of the scaling. One particular mask (the solid bar) is above or below on "
+            "average; only the expectation matches. The two schemes differ by a constant factor keep_prob everywhere, "
+            "so the next layer's weights simply learn a different scale."
         )
-st.caption(
-    "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in both "
-    "schemes: that is the point of the scaling. One particular mask (the solid bar) is above or below on "
-    "average; only the expectation matches. The two schemes differ by a constant factor keep_prob everywhere, "
-    "so the next layer's weights simply learn a different scale."
-)
-
-st.subheader("What if you forget to scale?")
-st.markdown(
-    r"""
+with forgot_tab:
+    if forgot_tab.open:
+        st.subheader("What if you forget to scale?")
+        st.markdown(
+            r"""
 The bug: train with `a * mask` (no division) and test with `a` (no multiplication), standard
 dropout's training with inverted dropout's test time. Now $\mathbb{E}[h_\text{train}] =
 \mathrm{keep\_prob}\cdot a$ but $h_\text{test} = a$: at test time every unit delivers
 1 / keep_prob times what the next layer saw, on average, during training.
 """
-)
-forgot = views["forgot to scale"]
-curve = cached.mismatch()
-columns = st.columns(2)
-with columns[0]:
-    st.plotly_chart(
-        figures.scheme_bars(activations, mask, forgot.train_output, forgot.expected_train, forgot.test_output,
-                            scheme="forgot to scale", title="Forgot to scale: same input, same mask", y_max=y_max),
-        width="stretch", key="tvt_bars_forgot",
-    )
-with columns[1]:
-    st.plotly_chart(figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"], keep_prob),
-                    width="stretch", key="tvt_mismatch")
-if keep_prob == 1.0:
-    mismatch_text = "At keep_prob 1 the bug is invisible: nothing is dropped, so there is nothing to scale."
-elif keep_prob == 0.0:
-    mismatch_text = ("At keep_prob 0 the training output is always 0, while the test output is a: the next layer "
-                     "never saw this layer's values in training at all.")
-else:
-    gap, ratio = cached.mismatch_at(keep_prob)
-    mismatch_text = (f"At keep_prob {keep_prob:.2f} the test output is 1 / keep_prob = {ratio:.2f} times the "
-                     f"average training output: a gap of {gap:.0%} of a, which grows as keep_prob falls.")
-st.caption(mismatch_text)
-
-st.markdown("**What the next layer receives.** A batch of hidden activations (16 ReLU units, "
-            f"{cached.N_EXAMPLES} examples, one fresh mask per example) goes through dropout and a next layer "
-            r"$z = hW + b$; compare the mean pre-activation $z$ at train and at test time.")
-check_query_param(SCHEME_KEY, parse_choice(SCHEME_OPTIONS), "one of " + ", ".join(SCHEME_OPTIONS))
-scheme = st.radio("scheme", SCHEME_OPTIONS, index=SCHEME_OPTIONS.index("forgot to scale"), horizontal=True,
-                  key=SCHEME_KEY, bind="query-params",
-                  help="Standard and inverted agree between train and test; the forgotten scaling does not.")
-shift = cached.next_layer(scheme, keep_prob, settings.seed)
-columns = st.columns([3, 2])
-with columns[0]:
-    st.plotly_chart(figures.next_layer_figure(shift.train_mean, shift.train_std_error, shift.expected_train,
-                                              shift.test_mean, scheme=scheme),
-                    width="stretch", key="tvt_next_layer")
-with columns[1]:
-    train_avg, test_avg = shift.overall_train, shift.overall_test
-    st.metric("mean z at train time", f"{train_avg:.3f}")
-    st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
-              delta_color="inverse" if scheme == "forgot to scale" and keep_prob < 1 else "off")
-    if scheme == "forgot to scale" and 0 < keep_prob < 1:
-        st.error(f"The next layer's inputs jump by {test_avg - train_avg:+.2f} on average at test time: its "
-                 "weights and biases were fitted to smaller inputs, so its ReLUs fire differently and the "
-                 "predictions shift. The network is evaluated on a distribution it never trained on.",
-                 icon=":material/error:")
-    elif scheme == "forgot to scale" and keep_prob == 0.0:
-        st.error("In training the next layer only ever saw its bias b (every input dropped); at test time the "
-                 "whole layer arrives at once.", icon=":material/error:")
-    else:
-        st.caption("Train and test agree up to Monte-Carlo noise (the whiskers show ±2 standard errors of the "
-                   "train mean), and the exact expectation (purple line) sits at the height of the test bar.")
-
-st.subheader("The worked example: 3 units, 2 kept")
-worked = cached.worked_example()
-q = worked["keep_prob"]
-st.markdown(
-    f"Three hidden units with activations 0.6, 1.2 and 0.9; the mask keeps units 0 and 2, so the fraction "
-    f"kept is keep_prob = 2/3 = {q:.3f}. Standard dropout leaves the kept values alone in training and "
-    f"multiplies everything by 2/3 at test time; inverted dropout multiplies the kept values by 3/2 in training "
-    f"and does nothing at test time. Averaged over the three masks that keep two of the three units, each unit "
-    f"is kept in two of them, so the average training output equals the test output exactly."
-)
-table = pd.DataFrame(worked["columns"]).set_index("unit").T  # one row per quantity, one column per unit
-table.columns = [f"unit {unit}" for unit in table.columns]
-st.dataframe(table.style.format("{:.3f}").format("{:.0f}", subset=pd.IndexSlice[["mask"], :]), width="stretch",
-             key="tvt_worked_table")
-st.caption("This example is fixed (keep_prob 2/3), whatever the sidebar says.")
+        )
+        forgot = views["forgot to scale"]
+        curve = cached.mismatch()
+        columns = st.columns(2)
+        with columns[0]:
+            st.plotly_chart(
+                figures.scheme_bars(activations, mask, forgot.train_output, forgot.expected_train,
+                                    forgot.test_output, scheme="forgot to scale",
+                                    title="Forgot to scale: same input, same mask", y_max=y_max),
+                width="stretch", key="tvt_bars_forgot",
+            )
+        with columns[1]:
+            st.plotly_chart(figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"],
+                                                    keep_prob),
+                            width="stretch", key="tvt_mismatch")
+        if keep_prob == 1.0:
+            mismatch_text = "At keep_prob 1 the bug is invisible: nothing is dropped, so there is nothing to scale."
+        elif keep_prob == 0.0:
+            mismatch_text = ("At keep_prob 0 the training output is always 0, while the test output is a: the "
+                             "next layer never saw this layer's values in training at all.")
+        else:
+            gap, ratio = cached.mismatch_at(keep_prob)
+            mismatch_text = (f"At keep_prob {keep_prob:.2f} the test output is 1 / keep_prob = {ratio:.2f} times the "
+                             f"average training output: a gap of {gap:.0%} of a, which grows as keep_prob falls.")
+        st.caption(mismatch_text)
+with next_layer_tab:
+    if next_layer_tab.open:
+        st.markdown("**What the next layer receives.** A batch of hidden activations (16 ReLU units, "
+                    f"{cached.N_EXAMPLES} examples, one fresh mask per example) goes through dropout and a next layer "
+                    r"$z = hW + b$; compare the mean pre-activation $z$ at train and at test time.")
+        check_query_param(SCHEME_KEY, parse_choice(SCHEME_OPTIONS), "one of " + ", ".join(SCHEME_OPTIONS))
+        scheme = st.radio("scheme", SCHEME_OPTIONS, index=SCHEME_OPTIONS.index("forgot to scale"), horizontal=True,
+                          key=SCHEME_KEY, bind="query-params",
+                          help="Standard and inverted agree between train and test; the forgotten scaling does not.")
+        shift = cached.next_layer(scheme, keep_prob, settings.seed)
+        columns = st.columns([3, 2])
+        with columns[0]:
+            st.plotly_chart(figures.next_layer_figure(shift.train_mean, shift.train_std_error, shift.expected_train,
+                                                      shift.test_mean, scheme=scheme),
+                            width="stretch", key="tvt_next_layer")
+        with columns[1]:
+            train_avg, test_avg = shift.overall_train, shift.overall_test
+            st.metric("mean z at train time", f"{train_avg:.3f}")
+            st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
+                      delta_color="inverse" if scheme == "forgot to scale" and keep_prob < 1 else "off")
+            if scheme == "forgot to scale" and 0 < keep_prob < 1:
+                st.error(f"The next layer's inputs jump by {test_avg - train_avg:+.2f} on average at test time: its "
+                         "weights and biases were fitted to smaller inputs, so its ReLUs fire differently and the "
+                         "predictions shift. The network is evaluated on a distribution it never trained on.",
+                         icon=":material/error:")
+            elif scheme == "forgot to scale" and keep_prob == 0.0:
+                st.error("In training the next layer only ever saw its bias b (every input dropped); at test time the "
+                         "whole layer arrives at once.", icon=":material/error:")
+            else:
+                st.caption("Train and test agree up to Monte-Carlo noise (the whiskers show ±2 standard errors of the "
+                           "train mean), and the exact expectation (purple line) sits at the height of the test bar.")
+with worked_tab:
+    if worked_tab.open:
+        st.subheader("The worked example: 3 units, 2 kept")
+        q = worked["keep_prob"]
+        st.markdown(
+            f"Three hidden units with activations 0.6, 1.2 and 0.9; the mask keeps units 0 and 2, so the fraction "
+            f"kept is keep_prob = 2/3 = {q:.3f}. Standard dropout leaves the kept values alone in training and "
+            f"multiplies everything by 2/3 at test time; inverted dropout multiplies the kept values by 3/2 in "
+            f"training and does nothing at test time. Averaged over the three masks that keep two of the three "
+            f"units, each unit is kept in two of them, so the average training output equals the test output exactly."
+        )
+        st.dataframe(table.style.format("{:.3f}").format("{:.0f}", subset=pd.IndexSlice[["mask"], :]), width="stretch",
+                     key="tvt_worked_table")
+        st.caption("This example is fixed (keep_prob 2/3), whatever the sidebar says.")
 
 st.success(
     "**What to notice:** both schemes put one factor of keep_prob somewhere, so that the expected training "
@@ -180,6 +191,6 @@ st.success(
 )
 
 lesson_tools(
-    "train_vs_test", keys=("tvt_scheme",), tables={"worked example": table},
+    "train_vs_test", keys=(SCHEME_KEY, VIEW_KEY), tables={"worked example": table},
     code=(scaling.scale_factors, scaling.compare_schemes, scaling.next_layer_shift),
 )

@@ -179,7 +179,15 @@ def build_link(url_path: str, values: Mapping[str, object], base_url: str | None
 # --- Streamlit pieces ----------------------------------------------------------------------------
 
 
-def show_code(*functions, title: str = "Show the code", expanded: bool = False) -> None:
+def _section(title: str, icon: str, expanded: bool, inline: bool):
+    """An expander, or (inline: inside lesson_tools' expander, which cannot hold another) a heading."""
+    if inline:
+        st.markdown(f"**{title}**")
+        return st.container()
+    return st.expander(title, icon=icon, expanded=expanded)
+
+
+def show_code(*functions, title: str = "Show the code", expanded: bool = False, inline: bool = False) -> None:
     """An expander with the exact source of the core functions (or classes) a lesson calls.
 
     Pass the functions themselves, e.g. `show_code(dropout_forward, dropout_backward)`; cached
@@ -189,7 +197,7 @@ def show_code(*functions, title: str = "Show the code", expanded: bool = False) 
     if not functions:
         raise ValueError("show_code needs at least one function")
     sources = [(obj, *source_of(obj)) for obj in functions]  # fail before drawing anything
-    with st.expander(title, icon=":material/code:", expanded=expanded):
+    with _section(title, ":material/code:", expanded, inline):
         st.caption("The exact code this view runs, read from the project's files: no copy, no simplification.")
         for obj, source, path, line in sources:
             name = getattr(inspect.unwrap(obj), "__qualname__", getattr(obj, "__name__", "?"))
@@ -218,7 +226,7 @@ def export_csv(name: str, dataframe, key: str, *, label: str | None = None, row_
 
 
 def reproduce_snippet(code: str, key: str, *, title: str = "Reproduce this view in NumPy",
-                      file_name: str = "dropout_lab_view.py") -> None:
+                      file_name: str = "dropout_lab_view.py", inline: bool = False) -> None:
     """An expander with runnable Python that recomputes the view, and a button to download it.
 
     code: the script's source, from a generator in core/snippets.py (e.g. `masks_snippet(...)`).
@@ -226,7 +234,7 @@ def reproduce_snippet(code: str, key: str, *, title: str = "Reproduce this view 
     """
     if not isinstance(code, str) or not code.strip():
         raise ValueError("code must be a non-empty string of Python source")
-    with st.expander(title, icon=":material/terminal:"):
+    with _section(title, ":material/terminal:", False, inline):
         st.caption("Runs as it is and prints the same numbers as this page (same keep_prob, seed and settings).")
         st.code(code, language="python")
         st.download_button("Download the script", data=code.encode("utf-8"), file_name=file_name,
@@ -271,14 +279,22 @@ def lesson_tools(url_path: str, *, code: Iterable = (), keys: Iterable[str] = ()
     """
     st.subheader("Take this view with you")
     share_link(url_path, keys=tuple(keys))
-    if tables:
-        columns = st.columns(min(len(tables), 4))
-        for index, (name, data) in enumerate(tables.items()):
-            with columns[index % len(columns)]:
-                export_csv(name, data, key=f"{slug(url_path)}_csv_{slug(name)}", row_name=table_axes[0],
-                           column_name=table_axes[1])
-    if snippet is not None:
-        reproduce_snippet(snippet, key=f"{slug(url_path)}_snippet", file_name=f"dropout_lab_{slug(url_path)}.py")
     functions = tuple(code)
-    if functions:
-        show_code(*functions)
+    if not (tables or snippet is not None or functions):
+        return
+    # Collapsed and lazy: what is inside runs only while it is open, so it costs a keep_prob move nothing.
+    with st.expander("Its numbers as CSV, a NumPy script and the code behind it", icon=":material/download:",
+                     key=f"{slug(url_path)}_tools", on_change="rerun") as box:
+        if not box.open:
+            return
+        if tables:
+            columns = st.columns(min(len(tables), 4))
+            for index, (name, data) in enumerate(tables.items()):
+                with columns[index % len(columns)]:
+                    export_csv(name, data, key=f"{slug(url_path)}_csv_{slug(name)}", row_name=table_axes[0],
+                               column_name=table_axes[1])
+        if snippet is not None:
+            reproduce_snippet(snippet, key=f"{slug(url_path)}_snippet", file_name=f"dropout_lab_{slug(url_path)}.py",
+                              inline=True)
+        if functions:
+            show_code(*functions, inline=True)

@@ -105,6 +105,25 @@ def bound_int_input(label: str, min_value: int, max_value: int, value: int | Non
     return round(chosen)
 
 
+def view_tabs(labels: Sequence[str], key: str) -> list:
+    """Tabs of which only the open one runs: a page's views, bound to the URL parameter `key`.
+
+    A keep_prob move then builds, sends and draws the charts of one view, not of all of them (the
+    browser's drawing of each Plotly chart is most of a rerun's time). Use each tab's `.open`:
+
+        grids, network = view_tabs(["Grids", "Network"], key="masks_view")
+        with grids:
+            if grids.open:
+                st.plotly_chart(...)
+
+    The URL holds the open tab's label (`?masks_view=Network`), so a link reopens the same view;
+    a label that is not one of `labels` gets a visible warning and the first tab.
+    """
+    labels = list(labels)
+    check_query_param(key, parse_choice(labels), "one of " + ", ".join(f"`{label}`" for label in labels))
+    return st.tabs(labels, key=key, on_change="rerun", bind="query-params")
+
+
 def shared_sidebar() -> Settings:
     """Draw the sidebar controls every lesson shares and return their values."""
     with st.sidebar:

@@ -30,12 +30,6 @@ def masks_view(keep_prob: float, seed: int, iteration: int) -> lm.MaskedLayer:
     return lm.masked_layer(layer().activations, keep_prob, seed, iteration)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def largest_value(keep_prob: float, seed: int, iteration: int) -> float:
-    """The top of the colour scale shared by the activations and the output heatmaps."""
-    return lm.largest_value(layer().activations, masks_view(keep_prob, seed, iteration).output)
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
 def kept_history(keep_prob: float, seed: int, iteration: int) -> lm.KeptHistory:
     """Fraction kept by every mask so far (iterations 1..iteration)."""

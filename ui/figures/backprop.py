@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.theme import DIVERGING, DROPPED, KEPT, NO_SCALING, PALETTE, REFERENCE, SEQUENCE, house_figure
+from ui.figures.common import network
+from ui.theme import DIVERGING, NO_SCALING, PALETTE, REFERENCE, SEQUENCE, house_figure
 
 THRESHOLD = 1e-7  # a relative difference below this means the backward is right
 FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)
@@ -22,64 +23,17 @@ MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
 
 
 def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 420) -> go.Figure:
-    """The 4-6-3 net with edge widths = |gradient| relative to the largest of its layer (zero-gradient
-    edges dotted grey) and dropped units hollow; drawn like ui/figures/common.network, unvalidated.
+    """The 4-6-3 net with edge widths = |gradient| relative to the largest of its layer (dW1 is often much
+    smaller than dW2), zero-gradient edges dotted grey and dropped units hollow.
 
     x (D,), a (H,), probs (C,): one example's input, hidden activation and output probabilities (hover);
     kept (H,) bool; dW1 (D, H), dW2 (H, C).
     """
-    grads = [np.asarray(g, dtype=float) + 0.0 for g in (dW1, dW2)]  # + 0.0: -0.0 counts as an exact zero
-    sizes = (grads[0].shape[0], grads[0].shape[1], grads[1].shape[1])
-    kept_per_layer = [np.ones(sizes[0], bool), np.asarray(kept, dtype=bool), np.ones(sizes[2], bool)]
-    values = [np.asarray(v, dtype=float) for v in (x, a, probs)]
-    names = ["input x", "hidden (ReLU + dropout)", "output (softmax)"]
-    value_names = ["x", "a", "p"]
-    tallest = max(sizes)
-    ys = [(np.arange(n) - (n - 1) / 2.0)[::-1] * (tallest / max(tallest, 1)) for n in sizes]
-    traces: list[dict] = []
-    zero_x: list = []
-    zero_y: list = []
-    live: list[tuple[float, list, list]] = []  # (relative width, xs, ys) per non-zero edge
-    for layer, grad in enumerate(grads):
-        # widths relative to the largest gradient of each layer: dW1 is often much smaller than dW2
-        largest = float(np.max(np.abs(grad), initial=0.0)) or 1.0
-        for i in range(grad.shape[0]):
-            for j in range(grad.shape[1]):
-                segment_x, segment_y = [layer, layer + 1, None], [ys[layer][i], ys[layer + 1][j], None]
-                if grad[i, j] == 0.0:
-                    zero_x += segment_x
-                    zero_y += segment_y
-                else:
-                    live.append((abs(grad[i, j]) / largest, segment_x, segment_y))
-    buckets = 4  # Plotly draws one width per trace: a few width classes
-    for level in range(buckets):
-        chosen = [(sx, sy) for w, sx, sy in live if min(int(w * buckets), buckets - 1) == level]
-        if chosen:
-            traces.append({"type": "scatter", "mode": "lines", "hoverinfo": "skip", "name": "non-zero gradient",
-                           "legendgroup": "live", "showlegend": not any(t.get("legendgroup") == "live" for t in traces),
-                           "x": [v for sx, _ in chosen for v in sx], "y": [v for _, sy in chosen for v in sy],
-                           "line": {"color": PALETTE["orange"], "width": 0.8 + 2.2 * level},
-                           "opacity": 0.35 + 0.15 * level})
-    if zero_x:
-        traces.append({"type": "scatter", "mode": "lines", "hoverinfo": "skip", "name": "gradient exactly 0",
-                       "legendgroup": "zero", "x": zero_x, "y": zero_y,
-                       "line": {"color": DROPPED, "width": 1, "dash": "dot"}})
-    for layer in range(3):
-        hover = [f"{names[layer]}, unit {u}: {'kept' if k else 'dropped'}<br>{value_names[layer]} = {v:.3f}"
-                 for u, (k, v) in enumerate(zip(kept_per_layer[layer], values[layer], strict=True))]
-        traces.append({"type": "scatter", "mode": "markers", "x": [layer] * sizes[layer], "y": ys[layer],
-                       "hovertext": hover, "hoverinfo": "text", "showlegend": False,
-                       "marker": {"size": 26, "color": [KEPT if k else "white" for k in kept_per_layer[layer]],
-                                  "line": {"color": [KEPT if k else DROPPED for k in kept_per_layer[layer]],
-                                           "width": 3}}})
-    traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "kept unit",
-                   "marker": {"size": 14, "color": KEPT, "line": {"color": KEPT, "width": 2}}})
-    traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "dropped unit",
-                   "marker": {"size": 14, "color": "white", "line": {"color": DROPPED, "width": 2}}})
-    return house_figure(traces, title, None, None, height=height,
-                        xaxis={"tickvals": [0, 1, 2], "ticktext": names, "showgrid": False, "zeroline": False},
-                        yaxis={"visible": False, "showgrid": False, "zeroline": False},
-                        legend={**LEGEND_BELOW, "y": -0.15}, margin=MARGIN)
+    return network((np.shape(dW1)[0], np.shape(dW1)[1], np.shape(dW2)[1]), title,
+                   kept=[None, np.asarray(kept, dtype=bool), None], edge_values=[dW1, dW2],
+                   layer_names=["input x", "hidden (ReLU + dropout)", "output (softmax)"],
+                   node_values=[x, a, probs], value_names=["x", "a", "p"], edge_title="gradient",
+                   per_layer_widths=True, height=height, legend={**LEGEND_BELOW, "y": -0.15}, margin=MARGIN)
 
 
 def check_scatter(analytic: Mapping[str, np.ndarray], numerical: Mapping[str, np.ndarray], *, title: str,

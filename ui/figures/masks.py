@@ -4,7 +4,7 @@ Speed: Plotly validates every property of a figure built from graph objects, 15-
 most of a rerun. So the builders of this lesson and of "Expected activations" assemble plain
 dicts on the house layout of ui.theme.style (computed once per height) and create the Figure
 unvalidated (`ui.theme.house_figure`); the tests rebuild each figure validated (`go.Figure(fig.to_dict())`)
-to prove the dicts are valid Plotly. The mask and the network come from ui/figures/common.py.
+to prove the dicts are valid Plotly. The network diagram comes from ui/figures/common.py.
 """
 
 from __future__ import annotations
@@ -12,13 +12,23 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures.common import mask_heatmap, network
+from ui.figures.common import network
 from ui.theme import KEPT, MASK_SCALE, PALETTE, REFERENCE, SEQUENTIAL, house_figure
 
 X_TITLE = "unit"
 Y_TITLE = "example"
 HEATMAP_HEIGHT = 330
 CELL_FONT = 11  # a fixed size: Plotly otherwise shrinks every cell's text to fit the longest one
+
+
+def _fixed_margin(right: int) -> dict:
+    """Margins that leave `right` pixels for the colour bar and never grow by themselves.
+
+    Plotly otherwise measures the colour bar after drawing and, if it pushes the margin, draws the
+    whole figure a second time: with four grids of 128 labelled cells that second pass is a large
+    part of what a keep_prob move costs in the browser.
+    """
+    return {"l": 60, "r": right, "t": 60, "b": 55, "autoexpand": False}
 def _value_heatmap(values: np.ndarray, title: str, text, zmax: float | None) -> go.Figure:
     """Non-negative values (N, D) on the sequential scale from 0 to zmax, each cell's text written on it."""
     top = zmax if zmax is not None else float(np.max(np.abs(values))) if values.size else 1.0
@@ -30,7 +40,7 @@ def _value_heatmap(values: np.ndarray, title: str, text, zmax: float | None) -> 
         "hovertemplate": f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>value %{{z:.3f}}<extra></extra>",
     }
     return house_figure([trace], title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, show_legend=False,
-                        yaxis={"autorange": "reversed"})
+                        yaxis={"autorange": "reversed"}, margin=_fixed_margin(95))
 
 
 def activations_figure(activations, zmax: float | None = None) -> go.Figure:
@@ -46,8 +56,17 @@ def activations_figure(activations, zmax: float | None = None) -> go.Figure:
 def mask_figure(mask, iteration: int) -> go.Figure:
     """The boolean mask (N, D) of one forward pass: kept blue, dropped grey."""
     mask = np.asarray(mask, dtype=bool)
-    return mask_heatmap(mask, f"Mask m of forward pass {iteration}: {int(mask.sum())} of {mask.size} kept",
-                        X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+    trace = {
+        "type": "heatmap", "z": mask.astype(int), "x": np.arange(mask.shape[1]), "y": np.arange(mask.shape[0]),
+        "colorscale": MASK_SCALE, "zmin": 0, "zmax": 1, "xgap": 1, "ygap": 1,
+        "colorbar": {"tickvals": [0.25, 0.75], "ticktext": ["dropped", "kept"], "title": {"text": "mask"}},
+        "hovertemplate": f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>mask %{{z}}<extra></extra>",
+    }
+    return house_figure([trace], f"Mask m of forward pass {iteration}: {int(mask.sum())} of {mask.size} kept",
+                        X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, show_legend=False, yaxis={"autorange": "reversed"},
+                        margin=_fixed_margin(120))
 
 
 def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
@@ -75,7 +94,7 @@ def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
         "hovertemplate": f"{X_TITLE} %{{x}}<br>{Y_TITLE} %{{y}}<br>m / keep_prob %{{text}}<extra></extra>",
     }
     return house_figure([trace], title, X_TITLE, Y_TITLE, height=HEATMAP_HEIGHT, show_legend=False,
-                        yaxis={"autorange": "reversed"})
+                        yaxis={"autorange": "reversed"}, margin=_fixed_margin(160))
 
 
 def output_figure(output, keep_prob: float, zmax: float | None = None) -> go.Figure:
@@ -147,13 +166,10 @@ def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_
     hidden_mask = np.asarray(hidden_mask, dtype=bool)
     sizes = (len(inputs), hidden_mask.size, len(next_input))
     title = f"Example 0 as a network: {int(hidden_mask.sum())} of {hidden_mask.size} hidden units kept"
-    fig = network(sizes, title, kept=[None, hidden_mask, None], edge_values=[incoming, outgoing],
-                  layer_names=["inputs", "hidden units (dropout)", "next layer"],
-                  node_values=[inputs, hidden_output, next_input], edge_title="signal (value × weight)",
-                  height=600)
     # 16 hidden units in one column: smaller nodes than the shared default, so they do not overlap.
-    fig.update_traces(marker_size=17, selector={"mode": "markers", "showlegend": False})
-    fig.update_xaxes(title_text=None)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0.0},
-                      margin={"b": 80})
-    return fig
+    return network(sizes, title, kept=[None, hidden_mask, None], edge_values=[incoming, outgoing],
+                   layer_names=["inputs", "hidden units (dropout)", "next layer"],
+                   node_values=[inputs, hidden_output, next_input], edge_title="signal (value × weight)",
+                   node_size=17, height=600,
+                   legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0.0},
+                   margin={"l": 60, "r": 20, "t": 60, "b": 80})
