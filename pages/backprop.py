@@ -88,9 +88,9 @@ if keep_prob == 0.0:
     )
 elif keep_prob == 1.0:
     st.info(
-        "**keep_prob = 1: nothing is dropped**, the scaled mask is all ones and backward is plain backprop. "
-        "Every bug below is invisible here (no mask to get wrong, no factor to forget): move keep_prob below 1 "
-        "to see them fail.",
+        "**keep_prob = 1: nothing is dropped**, the scaled mask is all ones and backward is plain backprop. Every bug "
+        "in *Gradient check* is invisible here (no mask to get wrong, no factor to forget): move keep_prob below 1 to "
+        "see them fail.",
         icon=":material/check_circle:",
     )
 
@@ -116,8 +116,8 @@ with flow_tab:
             st.info(
                 f"This draw happens to drop all {n_hidden} hidden units{' in every example' if n_examples > 1 else ''} "
                 f"(at keep_prob {keep_prob:.2f} that is not rare), so no "
-                "gradient reaches W₁ and the bugs below have nothing to get wrong. Change the **seed** in the sidebar, "
-                "or use 4 examples, to see a mask that keeps some units.",
+                "gradient reaches W₁ and the bugs of *Gradient check* have nothing to get wrong. Change the **seed** "
+                "in the sidebar, or use 4 examples, to see a mask that keeps some units.",
                 icon=":material/casino:",
             )
         columns = st.columns([1, 1])

@@ -11,7 +11,7 @@ from ui.figures.conv import correlation_figure, information_figure, input_figure
 from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice, view_tabs
 
 VIEW_KEY = "conv_view"
-VIEWS = ("Feature maps", "Element vs spatial", "Why", "Frameworks", "DropBlock")
+VIEWS = ("Element vs spatial", "Why", "DropBlock", "Frameworks")
 
 settings = lesson_settings()
 keep_prob, seed = settings.keep_prob, settings.seed
@@ -54,27 +54,26 @@ with relu_column:
 with block_column:
     block_size = st.select_slider("DropBlock block size", BLOCK_SIZES, value=3, key="conv_block",
                                   bind="query-params",
-                                  help="Side of the square blocks DropBlock drops (its curve and mask below). "
-                                  "1 is element-wise dropout.")
+                                  help="Side of the square blocks DropBlock drops (its curve in *Why*, its mask in "
+                                       "*DropBlock*). 1 is element-wise dropout.")
 
 shown = example(source, int(index), bool(relu))
 channels = len(shown.names)
 height, width = shown.maps.shape[1:]
 drawn = masks(source, int(index), bool(relu), keep_prob, seed, int(block_size))
 
-maps_tab, masks_tab, why_tab, frameworks_tab, dropblock_tab = view_tabs(VIEWS, key=VIEW_KEY)
-with maps_tab:
-    if maps_tab.open:
-        st.subheader("The feature maps")
-        picture_column, maps_column = st.columns([1.1, 3])
-        with picture_column:
-            st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
-            st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
-                       "filters (edges in four orientations and both polarities, a blur, a centre spot).")
-        with maps_column:
-            st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
-                            width="stretch", key="conv_clean_maps")
+# The clean maps do not depend on keep_prob: above the views, drawn once and left alone by a keep_prob move.
+st.subheader("The feature maps")
+picture_column, maps_column = st.columns([1.1, 3])
+with picture_column:
+    st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
+    st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
+               "filters (edges in four orientations and both polarities, a blur, a centre spot).")
+with maps_column:
+    st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
+                    width="stretch", key="conv_clean_maps")
 
+masks_tab, why_tab, dropblock_tab, frameworks_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with masks_tab:
     if masks_tab.open:
         st.subheader(f"The same maps, the same keep_prob = {keep_prob:.2f}, two kinds of mask")

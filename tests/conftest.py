@@ -3,6 +3,7 @@ tests) a Streamlit server on a free loopback port plus a Chromium driven by Play
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -41,6 +42,78 @@ def open_page_via_home(page: str, query: dict, *, check: bool = True, timeout: f
     at.switch_page(page).run()
     if check:
         assert not at.exception, at.exception
+    return at
+
+
+def open_view(page: str, key: str, label: str, query: dict | None = None, *, check: bool = True,
+              timeout: float = 60):
+    """open_page_via_home with the view `label` of the page's view tabs `key` open, as a link opens it
+    (`?key=label`); `query` holds the link's other parameters.
+    """
+    at = open_page_via_home(page, {**(query or {}), key: label}, check=check, timeout=timeout)
+    if check:
+        assert at.session_state[key] == label, f"{page}: the link did not open the view {label!r}"
+    return at
+
+
+def show_view(at, key: str, label: str):
+    """Open the view `label` of the view tabs `key` in a running session (a click on its tab) and rerun.
+
+    Under AppTest this works only in a session whose link held no `key`: AppTest never updates the
+    query string it sends, and a bound tab's value there wins over session state (use open_view then).
+    """
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state[key] == label, f"the view {label!r} of {key} did not open"
+    return at
+
+
+def _view_containers(at):
+    """(query-parameter name, tab container block) of every URL-bound st.tabs on the current page."""
+    from streamlit.proto.Block_pb2 import Block as BlockProto
+
+    for node in at._tree:
+        proto = getattr(node, "proto", None)
+        if isinstance(proto, BlockProto) and proto.WhichOneof("type") == "tab_container":
+            if proto.tab_container.query_param_key:
+                yield proto.tab_container.query_param_key, node
+
+
+def page_views(at) -> dict[str, list[str]]:
+    """The URL-bound view tabs (ui.state.view_tabs) on the current page: query-parameter name -> tab labels."""
+    return {key: [tab.label for _, tab in sorted(node.children.items())] for key, node in _view_containers(at)}
+
+
+def pages_calling(function: str) -> list:
+    """The pages (ui.lessons entries) whose source calls `function`, e.g. "view_tabs" or "lesson_tools":
+    read from the files at collection time, so a test parametrized over them covers new pages too."""
+    from ui.lessons import all_pages
+
+    return [lesson for lesson in all_pages() if f"{function}(" in (ROOT / lesson.path).read_text(encoding="utf-8")]
+
+
+@functools.cache
+def lesson_views(page: str) -> dict[str, tuple[str, ...]]:
+    """page_views of the page file `page` (opened once per test session: its views do not change)."""
+    return {key: tuple(labels) for key, labels in page_views(open_page_via_home(page, {})).items()}
+
+
+def tab_sizes(at, key: str) -> dict[str, int]:
+    """How many elements each tab of the view tabs `key` holds: only the open tab's content runs."""
+    for found, node in _view_containers(at):
+        if found == key:
+            return {tab.label: len(tab.children) for _, tab in sorted(node.children.items())}
+    raise AssertionError(f"no view tabs {key!r} on this page")
+
+
+def open_tools(at, url_path: str):
+    """Open lesson_tools' lazy expander (CSV downloads, NumPy script, code) of the page `url_path` and rerun."""
+    from ui.components import slug
+
+    at.session_state[f"{slug(url_path)}_tools"] = True
+    at.run()
+    assert not at.exception, at.exception
     return at
 
 

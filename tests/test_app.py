@@ -1,12 +1,12 @@
 """The app frame under AppTest: it runs, the sidebar is bound to the URL, bad links are explained,
-and every registered page runs at keep_prob 0, a middle value and 1."""
+and every registered page, and every view of it, runs at keep_prob 0, a middle value and 1."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP
+from tests.conftest import APP, lesson_views, open_view, pages_calling, tab_sizes
 from ui.lessons import LESSONS, all_pages
 from ui.state import DEFAULT_KEEP_PROB, DEFAULT_SEED, SEED_MAX, parse_float, parse_int
 
@@ -86,6 +86,23 @@ def test_every_page_runs_at_the_extremes_of_keep_prob(lesson):
         at.switch_page(lesson.path).run()
         assert not at.exception, f"{lesson.path} at keep_prob {keep_prob}: {at.exception}"
         assert at.title or at.header, f"{lesson.path} has no title"
+
+
+@pytest.mark.parametrize("lesson", pages_calling("view_tabs"), ids=lambda lesson: lesson.url_path)
+def test_every_view_runs_at_the_extremes_of_keep_prob(lesson):
+    """Each view (found on the page, so new pages and views are covered) opened by its link, alone."""
+    views = lesson_views(lesson.path)
+    assert views, f"{lesson.path} calls view_tabs but shows no URL-bound views"
+    for key, labels in views.items():
+        for label in labels:
+            for keep_prob in ("0", "0.35", "1"):
+                where = f"{lesson.path}?{key}={label}&keep_prob={keep_prob}"
+                at = open_view(lesson.path, key, label, {"keep_prob": keep_prob, "seed": "1"}, check=False)
+                assert not at.exception, f"{where}: {at.exception}"
+                assert at.title or at.header, f"{where} has no title"
+                sizes = tab_sizes(at, key)  # only the open view runs
+                assert sizes[label] and not any(n for tab, n in sizes.items() if tab != label), f"{where}: {sizes}"
+                assert not [w.value for w in at.warning if key in w.value], where
 
 
 def test_presentation_mode_from_the_url():

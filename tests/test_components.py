@@ -10,9 +10,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.dropout import DropoutCache, dropout_backward, dropout_forward
+from core import lessons_masks
+from core.dropout import DropoutCache, bernoulli_mask, dropout_backward, dropout_forward
+from core.snippets import masks_snippet
+from tests.conftest import open_page_via_home, open_tools, pages_calling
 from ui import components
 from ui.cached import masks as cached_masks
+
+TOOLS = "Its numbers as CSV, a NumPy script and the code behind it"  # lesson_tools' lazy expander
 
 
 def test_source_of_reads_the_real_file():
@@ -109,6 +114,78 @@ def test_components_render_in_a_page():
     assert len(at.get("download_button")) == 2
     at.number_input(key="demo_iteration").set_value(7).run()
     assert at.session_state["link"] == "/masks?keep_prob=0.3&seed=2&demo_iteration=7&inverted=true"
+
+
+def _tools_page():
+    """A tiny page with lesson_tools (its expander, key "masks_tools", runs only while open)."""
+    import numpy as np
+    import streamlit as st
+
+    from core.dropout import dropout_backward, dropout_forward
+    from core.snippets import masks_snippet
+    from ui.components import lesson_tools
+
+    st.session_state.setdefault("keep_prob", 0.3)
+    st.session_state.setdefault("seed", 2)
+    st.number_input("iteration", min_value=1, max_value=9, value=4, key="demo_iteration")
+    lesson_tools("masks", keys=("demo_iteration",), tables={"mask": np.eye(2, dtype=bool)},
+                 snippet=masks_snippet(0.3, 2, 4), code=(dropout_forward, dropout_backward))
+    lesson_tools("conventions")  # nothing but the link: no expander
+
+
+def tools_box(at: AppTest):
+    boxes = [e for e in at.expander if e.label == TOOLS]
+    assert len(boxes) == 1, [e.label for e in at.expander]
+    return boxes[0]
+
+
+def test_lesson_tools_is_lazy_and_opens_with_downloads_snippet_and_code():
+    at = AppTest.from_function(_tools_page, default_timeout=60).run()
+    assert not at.exception, at.exception
+    links = ["/masks?keep_prob=0.3&seed=2&demo_iteration=4", "/conventions?keep_prob=0.3&seed=2"]
+    assert [c.value for c in at.code] == links  # closed: only the share links, always shown
+    assert not tools_box(at).children and not at.get("download_button")
+
+    open_tools(at, "masks")
+    box = tools_box(at)
+    assert [b.proto.label for b in box.get("download_button")] == ["Download mask (CSV)", "Download the script"]
+    codes = [c.value.strip() for c in box.code]
+    assert masks_snippet(0.3, 2, 4).strip() in codes
+    assert inspect.getsource(dropout_forward).strip() in codes and inspect.getsource(dropout_backward).strip() in codes
+    headings = [m.value for m in box.markdown]
+    assert "**Reproduce this view in NumPy**" in headings and "**Show the code**" in headings  # inline=True
+    assert [e.label for e in at.expander] == [TOOLS]  # no expander nested in it
+    assert [c.value for c in at.code if c.value.startswith("/")] == links
+
+    at.session_state["masks_tools"] = False
+    at.run()
+    assert not tools_box(at).children and not at.get("download_button")
+
+
+def test_lesson_tools_on_the_masks_page():
+    at = open_page_via_home("pages/masks.py", {"keep_prob": "0.3", "seed": "2"})
+    assert not tools_box(at).children
+    open_tools(at, "masks")
+    box = tools_box(at)
+    assert [b.proto.label for b in box.get("download_button")] == [
+        "Download activations (CSV)", "Download mask (CSV)", "Download output (CSV)", "Download the script"]
+    assert [b.proto.help for b in box.get("download_button")][:3] == ["8 rows × 16 columns, as shown on this page."] * 3
+    codes = [c.value.strip() for c in box.code]
+    assert masks_snippet(0.3, 2, 1, self_contained=True).strip() in codes
+    for function in (lessons_masks.masked_layer, dropout_forward, bernoulli_mask):
+        assert inspect.getsource(function).strip() in codes
+    assert any(c.value.startswith("/masks?keep_prob=0.3&seed=2") for c in at.code)  # the link, outside the box
+
+
+@pytest.mark.parametrize("lesson", pages_calling("lesson_tools"), ids=lambda lesson: lesson.url_path)
+def test_every_lessons_tools_open_clean(lesson):
+    at = open_page_via_home(lesson.path, {"keep_prob": "0.3", "seed": "2"})
+    assert any(e.label == TOOLS for e in at.expander), f"{lesson.path}: no tools section"
+    assert not tools_box(at).children  # lazy: nothing inside runs while it is closed
+    box = tools_box(open_tools(at, lesson.url_path))
+    assert "**Show the code**" in [m.value for m in box.markdown]
+    assert any("def " in c.value for c in box.code)
+    assert [e.label for e in at.expander if e.label in ("Show the code", "Reproduce this view in NumPy")] == []
 
 
 def test_bad_calls_fail_loudly():

@@ -1,17 +1,21 @@
-"""The feature-maps lesson under AppTest: keep_prob 0, a middle value and 1; each of its widgets;
-bad links for its URL-bound widgets."""
+"""The feature-maps lesson under AppTest: every view at keep_prob 0, a middle value and 1; each of its
+widgets; bad links for its URL-bound widgets."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, open_view, show_view
 
 PAGE = "pages/feature_maps.py"
+VIEW = "conv_view"
+CHARTS_ABOVE = 2  # the input picture and its clean feature maps, above the views
+CHARTS_PER_VIEW = {"Element vs spatial": 4, "Why": 2, "DropBlock": 1, "Frameworks": 0}
 
 
 def open_page(**query: str) -> AppTest:
+    """The page as a link without a view opens it (the first view; show_view opens the others)."""
     return open_page_via_home(PAGE, query, check=False)
 
 
@@ -25,24 +29,31 @@ def charts(at: AppTest) -> list:
     return at.get("plotly_chart")
 
 
+def view_text(at: AppTest, label: str) -> str:
+    """page_text with the view `label` open in this session."""
+    return page_text(show_view(at, VIEW, label))
+
+
 @pytest.mark.parametrize("keep_prob", ["0", "0.35", "1"])
 def test_page_runs_at_the_extremes_and_between(keep_prob):
-    at = open_page(keep_prob=keep_prob)
-    assert not at.exception
-    assert at.title[0].value == "Dropout on convolutional feature maps"
-    assert len(charts(at)) == 9
-    text = page_text(at)
+    views = {label: open_view(PAGE, VIEW, label, {"keep_prob": keep_prob}) for label in CHARTS_PER_VIEW}
+    for label, at in views.items():
+        assert at.title[0].value == "Dropout on convolutional feature maps"
+        assert len(charts(at)) == CHARTS_ABOVE + CHARTS_PER_VIEW[label], label
+    text = "\n".join(page_text(at) for at in views.values())
     assert "nan" not in text.lower().replace("nan_", "")  # no NaN on screen
     assert "inf" not in text.replace("info", "").replace("inference", "")
     value = float(keep_prob)
-    assert f"p={1 - value:.2f}" in text and f"rate={1 - value:.2f}" in text  # the framework one-liners
-    assert f"keep_prob = {value:.2f}" in text
+    frameworks = page_text(views["Frameworks"])  # the framework one-liners (not the sidebar's caption)
+    assert f"Dropout2d(p={1 - value:.2f})" in frameworks and f"SpatialDropout2D(rate={1 - value:.2f})" in frameworks
+    masks = page_text(views["Element vs spatial"])
+    assert f"keep_prob = {value:.2f}" in masks
     if value == 0.0:
-        assert "0 of 8192 pixels kept" in text and "0 of 8 maps kept" in text
+        assert "0 of 8192 pixels kept" in masks and "0 of 8 maps kept" in masks
     elif value == 1.0:
-        assert "8192 of 8192 pixels kept" in text and "8 of 8 maps kept" in text and "Nothing is dropped" in text
+        assert "8192 of 8192 pixels kept" in masks and "8 of 8 maps kept" in masks and "Nothing is dropped" in masks
     else:
-        info = at.info[0].value
+        info = views["Why"].info[0].value
         assert "element-wise dropout removes 65%" in info and "Spatial dropout leaves" in info
 
 
@@ -52,7 +63,7 @@ def test_page_widgets_change_the_view():
     assert at.radio(key="conv_source").value == "digit"
     assert at.toggle(key="conv_relu").value is True
     assert at.select_slider(key="conv_block").value == 3
-    assert "3×3 blocks" in page_text(at)
+    assert "3×3 blocks" in view_text(at, "Why")
 
     at.number_input(key="conv_index").set_value(7).run()
     assert not at.exception and "The first 7 in the data set" in page_text(at)
@@ -61,16 +72,16 @@ def test_page_widgets_change_the_view():
     assert not at.exception
     assert at.number_input(key="conv_index").label == "Which scene"
     assert "Generated scene 7, 48×48 pixels" in page_text(at)
-    assert "of 18432 pixels kept" in page_text(at)  # 8 maps of 48 x 48
+    assert "of 18432 pixels kept" in view_text(at, "Element vs spatial")  # 8 maps of 48 x 48
 
     at.toggle(key="conv_relu").set_value(False).run()
     assert not at.exception and at.toggle(key="conv_relu").value is False
 
     at.select_slider(key="conv_block").set_value(5).run()
-    assert not at.exception and "5×5 blocks" in page_text(at)
+    assert not at.exception and "5×5 blocks" in view_text(at, "Why")
 
     at.slider(key="keep_prob").set_value(0.8).run()
-    assert not at.exception and "p=0.20" in page_text(at)
+    assert not at.exception and "Dropout2d(p=0.20)" in view_text(at, "Frameworks")
 
 
 def test_good_links_set_the_page_controls():
@@ -100,4 +111,5 @@ def test_bad_links_warn_and_fall_back(query):
     assert at.radio(key="conv_source").value in ("digit", "scene")
     assert 0 <= at.number_input(key="conv_index").value <= 9
     assert at.select_slider(key="conv_block").value in (1, 3, 5, 7)
-    assert len(charts(at)) == 9
+    for label, count in CHARTS_PER_VIEW.items():  # every view still draws all its charts
+        assert len(charts(show_view(at, VIEW, label))) == CHARTS_ABOVE + count, label

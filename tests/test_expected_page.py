@@ -1,5 +1,5 @@
-"""AppTest of the lesson "Expected activations": clean at keep_prob 0, 0.5 and 1 in both variants,
-every control works and is read from the link, and bad link values give a visible warning."""
+"""AppTest of the lesson "Expected activations": every view clean at keep_prob 0, 0.5 and 1 in both
+variants, every control works and is read from the link, and bad link values give a visible warning."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, open_view, show_view
 
 PAGE = "pages/expected.py"
+VIEW = "expected_view"
+VIEWS = ["Distribution", "Running mean", "Variance", "Layer"]  # one chart each
 
 
 def open_page(**query) -> AppTest:
@@ -29,29 +31,30 @@ def chart_specs(at: AppTest) -> list[dict]:
 @pytest.mark.parametrize("variant", ["inverted", "standard"])
 @pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
 def test_page_runs_clean_and_shows_core_numbers(keep_prob, variant):
-    at = open_page(keep_prob=keep_prob, seed="3", expected_variant=variant)
-    assert at.title[0].value == "Expected activations"
-    assert at.radio(key="expected_variant").value == variant
     experiment = lm.unit_experiment(1.5, float(keep_prob), 2_000, 3, inverted=variant == "inverted")
-    shown = metrics(at)
-    assert shown["E[out], formula"] == f"{experiment.expected:.4g}"
-    assert shown["mean of 2,000 masks"] == f"{experiment.mc_mean:.4g}"
-    assert shown["test-time output"] == f"{experiment.test_output:.4g}"
-    assert shown["Var[out], formula"] == f"{experiment.variance:.4g}"
-    assert shown["sample variance"] == f"{experiment.mc_variance:.4g}"
-    assert not any("nan" in value.lower() or value.startswith("-0") for value in shown.values())
-    specs = chart_specs(at)
-    assert len(specs) == 4
-    assert not any("nan" in spec["layout"]["title"]["text"].lower() for spec in specs)
-    if keep_prob == "0":
-        assert shown["kept value"] == "none"
-        assert any("every mask drops the unit" in w.value for w in at.warning)
-    elif keep_prob == "1":
-        assert any("no randomness" in i.value for i in at.info)
-        assert shown["sample variance"] == "0"
-    else:
-        assert not at.warning
-        assert shown["kept value"] == ("3" if variant == "inverted" else "1.5")
+    for label in VIEWS:
+        at = open_view(PAGE, VIEW, label, {"keep_prob": keep_prob, "seed": "3", "expected_variant": variant})
+        assert at.title[0].value == "Expected activations"
+        assert at.radio(key="expected_variant").value == variant
+        shown = metrics(at)
+        assert shown["E[out], formula"] == f"{experiment.expected:.4g}"
+        assert shown["mean of 2,000 masks"] == f"{experiment.mc_mean:.4g}"
+        assert shown["test-time output"] == f"{experiment.test_output:.4g}"
+        assert shown["Var[out], formula"] == f"{experiment.variance:.4g}"
+        assert shown["sample variance"] == f"{experiment.mc_variance:.4g}"
+        assert not any("nan" in value.lower() or value.startswith("-0") for value in shown.values())
+        specs = chart_specs(at)
+        assert len(specs) == 1, label
+        assert not any("nan" in spec["layout"]["title"]["text"].lower() for spec in specs)
+        if keep_prob == "0":
+            assert shown["kept value"] == "none"
+            assert any("every mask drops the unit" in w.value for w in at.warning)
+        elif keep_prob == "1":
+            assert any("no randomness" in i.value for i in at.info)
+            assert shown["sample variance"] == "0"
+        else:
+            assert not at.warning
+            assert shown["kept value"] == ("3" if variant == "inverted" else "1.5")
 
 
 def test_controls_change_the_experiment():
@@ -64,7 +67,7 @@ def test_controls_change_the_experiment():
     shown = metrics(at)
     assert shown["mean of 20,000 masks"] == f"{experiment.mc_mean:.4g}"
     assert shown["E[out], formula"] == f"{-0.24:.4g}"
-    assert any("unscaled activation" in str(spec) for spec in chart_specs(at))
+    assert any("unscaled activation" in str(spec) for spec in chart_specs(show_view(at, VIEW, "Running mean")))
 
 
 def test_controls_read_from_the_link():

@@ -1,5 +1,5 @@
-"""AppTest of the lesson "Masks": runs clean at keep_prob 0, 0.5 and 1, the iteration buttons and
-the URL-bound iteration work, and a bad link value gives a visible warning."""
+"""AppTest of the lesson "Masks": every view runs clean at keep_prob 0, 0.5 and 1, the iteration
+buttons and the URL-bound iteration work, and a bad link value gives a visible warning."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, open_view
 
 PAGE = "pages/masks.py"
 ITERATION = "masks_iteration"
+VIEW = "masks_view"
+CHARTS_PER_VIEW = {"Grids": 4, "Network": 1, "Fraction kept": 1}
 
 
 def open_page(**query) -> AppTest:
@@ -29,24 +31,26 @@ def chart_titles(at: AppTest) -> list[str]:
 
 @pytest.mark.parametrize("keep_prob", ["0", "0.3", "1"])
 def test_page_runs_clean(keep_prob):
-    at = open_page(keep_prob=keep_prob, seed="4")
-    assert at.title[0].value == "Masks"
+    views = {label: open_view(PAGE, VIEW, label, {"keep_prob": keep_prob, "seed": "4"}) for label in CHARTS_PER_VIEW}
+    for label, count in CHARTS_PER_VIEW.items():
+        titles = chart_titles(views[label])
+        assert len(titles) == count, label
+        assert not any("nan" in t.lower() for t in titles)
+    assert any("Mask m of forward pass 1" in t for t in chart_titles(views["Grids"]))
     view = lm.masked_layer(lm.synthetic_layer().activations, float(keep_prob), 4, 1)
-    assert metric(at, "kept by this mask") == f"{view.n_kept} of 128"
-    assert metric(at, "fraction kept") == f"{view.kept_fraction:.3f}"
-    titles = chart_titles(at)
-    assert len(titles) == 6
-    assert not any("nan" in t.lower() for t in titles)
-    assert any("Mask m of forward pass 1" in t for t in titles)
-    if keep_prob == "0":
-        assert metric(at, "scale 1 / keep_prob") == "undefined"
-        assert any("every unit is dropped" in w.value for w in at.warning)
-    elif keep_prob == "1":
-        assert metric(at, "scale 1 / keep_prob") == "1"
-        assert any("nothing is dropped" in i.value for i in at.info)
-    else:
-        assert metric(at, "scale 1 / keep_prob") == f"{1 / 0.3:.3g}"
-        assert not at.warning
+    for at in views.values():  # the title, metrics and notices above the views, in every view
+        assert at.title[0].value == "Masks"
+        assert metric(at, "kept by this mask") == f"{view.n_kept} of 128"
+        assert metric(at, "fraction kept") == f"{view.kept_fraction:.3f}"
+        if keep_prob == "0":
+            assert metric(at, "scale 1 / keep_prob") == "undefined"
+            assert any("every unit is dropped" in w.value for w in at.warning)
+        elif keep_prob == "1":
+            assert metric(at, "scale 1 / keep_prob") == "1"
+            assert any("nothing is dropped" in i.value for i in at.info)
+        else:
+            assert metric(at, "scale 1 / keep_prob") == f"{1 / 0.3:.3g}"
+            assert not at.warning
 
 
 def test_next_iteration_draws_a_new_mask():

@@ -253,8 +253,8 @@ def share_link(url_path: str, keys: Iterable[str] = (), *, extra: Mapping[str, o
         KEEP_PROB_KEY: st.session_state.get(KEEP_PROB_KEY, DEFAULT_KEEP_PROB),
         SEED_KEY: st.session_state.get(SEED_KEY, DEFAULT_SEED),
     }
-    for key in keys:
-        values[key] = st.session_state.get(key)
+    for key in keys:  # a control of a view that is not open keeps the link's own value
+        values[key] = st.session_state.get(key, st.query_params.get(key))
     values.update(extra or {})
     try:
         context_url = st.context.url  # the page's address in a browser ("http://host:8501/masks"); None in AppTest

@@ -75,8 +75,9 @@ def check_query_param(key: str, parse: Callable[[str], object], expected: str) -
     if not raw_values:
         return
     if len(raw_values) > 1:
-        st.warning(f"The link gives `{key}` {len(raw_values)} times; the first value is used.", icon=":material/link:")
-    raw = raw_values[0]
+        st.warning(f"The link gives `{key}` {len(raw_values)} times, but it can hold one value: the `{key}` "
+                   "control shows the one that applies.", icon=":material/link:")
+    raw = raw_values[-1]  # Streamlit reads the last of repeated values
     if parse(raw) is None:
         shown = raw if len(raw) <= 40 else raw[:40] + "…"
         st.warning(
