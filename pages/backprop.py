@@ -255,7 +255,7 @@ st.success(
 
 lesson_tools(
     "backprop", keys=(VARIANT_KEY, EXAMPLES_KEY, VIEW_KEY),
-    tables={"hidden layer": pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)),
-            "dW1": case.grads.W1, "dW2": case.grads.W2},
+    tables=lambda: {"hidden layer": pd.DataFrame(cached.hidden_table(keep_prob, settings.seed, n_examples)),
+                    "dW1": case.grads.W1, "dW2": case.grads.W2},
     code=(two_layer.forward, two_layer.backward, two_layer._backward, dropout_backward, two_layer.gradient_check),
 )

@@ -188,6 +188,7 @@ st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 lesson_tools(
     "expected", keys=(X_KEY, VARIANT_KEY, SAMPLES_KEY, VIEW_KEY),
     tables={"samples of the unit": experiment.samples}, table_axes=("mask", "output"),
-    snippet=unit_samples_snippet(x, keep_prob, int(n_samples), settings.seed, inverted=inverted, self_contained=True),
+    snippet=lambda: unit_samples_snippet(x, keep_prob, int(n_samples), settings.seed, inverted=inverted,
+                                         self_contained=True),
     code=(lessons_masks.unit_samples, expected_output, output_variance),
 )

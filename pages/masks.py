@@ -179,6 +179,6 @@ st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 lesson_tools(
     "masks", keys=(ITERATION_KEY, VIEW_KEY),
     tables={"activations": layer.activations, "mask": view.mask, "output": view.output}, table_axes=("example", "unit"),
-    snippet=masks_snippet(keep_prob, settings.seed, int(iteration), self_contained=True),
+    snippet=lambda: masks_snippet(keep_prob, settings.seed, int(iteration), self_contained=True),
     code=(lessons_masks.masked_layer, dropout_forward, bernoulli_mask),
 )

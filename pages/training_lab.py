@@ -6,7 +6,7 @@ from core import mlp
 from ui.cached import training as cached
 from ui.components import lesson_tools
 from ui.figures import training as figures
-from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int
+from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int, view_tabs
 
 SIZE_KEY = "lab_train_size"
 INPUT_KEY = "lab_keep_prob_input"
@@ -16,6 +16,8 @@ SHAPE_KEY = "lab_shape"
 NOISE_KEY = "lab_noise"
 POINTS_KEY = "lab_points"
 SWEEP_FLAG = "lab_sweep_requested"
+VIEW_KEY = "lab_view"
+VIEWS = ("Learning curves", "Misclassified digits", "keep_prob sweep", "Decision boundaries")
 
 
 def _one_of(options):
@@ -78,112 +80,125 @@ elif keep_prob == 1.0 and keep_prob_input == 1.0:
     st.info("**keep_prob = 1: nothing is dropped**, so the two runs are the same run and their curves coincide. "
             "Lower keep_prob in the sidebar to see dropout at work.", icon=":material/check_circle:")
 
-curve_columns = st.columns(2)
-error_slot, loss_slot = curve_columns[0].empty(), curve_columns[1].empty()
-progress_slot = st.empty()
-for step, (with_dropout, without_dropout, done) in enumerate(cached.paired_stream(run)):
-    suffix = "" if done else f"_{step}"  # a chart redrawn while training needs a fresh key per draw
-    options = {"keep_prob": keep_prob, "keep_prob_input": run.keep_prob_input, "epochs": run.epochs}
-    error_slot.plotly_chart(figures.error_curves(with_dropout.history, without_dropout.history, **options),
-                            width="stretch", key=f"lab_errors{suffix}")
-    loss_slot.plotly_chart(figures.loss_curves(with_dropout.history, without_dropout.history, **options),
-                           width="stretch", key=f"lab_losses{suffix}")
-    trained = min(len(with_dropout.history), len(without_dropout.history))
-    if done:
-        progress_slot.empty()
-    else:
-        progress_slot.progress(trained / run.epochs, text=f"Training both networks: epoch {trained} of {run.epochs}")
+curves_tab, digits_tab, sweep_tab, toy_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with curves_tab:
+    if curves_tab.open:
+        curve_columns = st.columns(2)
+        error_slot, loss_slot = curve_columns[0].empty(), curve_columns[1].empty()
+        progress_slot = st.empty()
+        for step, (with_dropout, without_dropout, done) in enumerate(cached.paired_stream(run)):
+            suffix = "" if done else f"_{step}"  # a chart redrawn while training needs a fresh key per draw
+            options = {"keep_prob": keep_prob, "keep_prob_input": run.keep_prob_input, "epochs": run.epochs}
+            error_slot.plotly_chart(figures.error_curves(with_dropout.history, without_dropout.history, **options),
+                                    width="stretch", key=f"lab_errors{suffix}")
+            loss_slot.plotly_chart(figures.loss_curves(with_dropout.history, without_dropout.history, **options),
+                                   width="stretch", key=f"lab_losses{suffix}")
+            trained = min(len(with_dropout.history), len(without_dropout.history))
+            if done:
+                progress_slot.empty()
+            else:
+                progress_slot.progress(trained / run.epochs, text=f"Training both networks: epoch {trained} of "
+                                                                  f"{run.epochs}")
 
-final_with, final_without = with_dropout.history.iloc[-1], without_dropout.history.iloc[-1]
-metrics = st.columns(4)
-metrics[0].metric("test error, no dropout", f"{100 * final_without['test_error']:.2f}%")
-metrics[1].metric("test error, dropout", f"{100 * final_with['test_error']:.2f}%",
-                  delta=f"{100 * (final_with['test_error'] - final_without['test_error']):+.2f} points",
-                  delta_color="inverse")
-metrics[2].metric("gap, no dropout", f"{100 * (final_without['test_error'] - final_without['train_error']):.2f} points")
-metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
-                  help="Test error minus train error after the last epoch.")
-st.caption(f"One test image is {100 / 797:.2f} points of error, and the error of a single run scatters by about "
-           "±0.5 points from seed to seed: change the seed in the sidebar before trusting a small difference.")
+        final_with, final_without = with_dropout.history.iloc[-1], without_dropout.history.iloc[-1]
+        metrics = st.columns(4)
+        metrics[0].metric("test error, no dropout", f"{100 * final_without['test_error']:.2f}%")
+        metrics[1].metric("test error, dropout", f"{100 * final_with['test_error']:.2f}%",
+                          delta=f"{100 * (final_with['test_error'] - final_without['test_error']):+.2f} points",
+                          delta_color="inverse")
+        gap_without = final_without["test_error"] - final_without["train_error"]
+        metrics[2].metric("gap, no dropout", f"{100 * gap_without:.2f} points")
+        metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
+                          help="Test error minus train error after the last epoch.")
+        st.caption(f"One test image is {100 / 797:.2f} points of error, and the error of a single run scatters by "
+                   "about ±0.5 points from seed to seed: change the seed in the sidebar before trusting a small "
+                   "difference.")
 
-gap_column, sparsity_column = st.columns(2)
-with gap_column:
-    st.plotly_chart(figures.gap_curves(with_dropout.history, without_dropout.history, keep_prob=keep_prob,
-                                       keep_prob_input=run.keep_prob_input, epochs=run.epochs),
-                    width="stretch", key="lab_gap")
-zero_fraction, unit_means = cached.sparsity(run)
-with sparsity_column:
-    st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
-st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "
-           "Srivastava et al. found that dropout makes hidden activations sparser: a unit that cannot rely on "
-           "its neighbours learns to fire for fewer, more specific patterns.")
+        gap_column, sparsity_column = st.columns(2)
+        with gap_column:
+            st.plotly_chart(figures.gap_curves(with_dropout.history, without_dropout.history, keep_prob=keep_prob,
+                                               keep_prob_input=run.keep_prob_input, epochs=run.epochs),
+                            width="stretch", key="lab_gap")
+        zero_fraction, _ = cached.sparsity(run)
+        with sparsity_column:
+            st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
+        st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "
+                   "Srivastava et al. found that dropout makes hidden activations sparser: a unit that cannot rely on "
+                   "its neighbours learns to fire for fewer, more specific patterns.")
+with digits_tab:
+    if digits_tab.open:
+        st.subheader("Digits the dropout network gets wrong")
+        with st.spinner("Training the two networks of these settings (once: they are remembered)"):
+            images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run)
+        st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
+                                           title=f"Misclassified test digits ({n_wrong} of 797; no dropout: "
+                                                 f"{n_wrong_without}), true → predicted"),
+                        width="stretch", key="lab_misclassified")
+        st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
+                   "its true and its predicted digit.")
 
-st.subheader("Digits the dropout network gets wrong")
-images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run)
-st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
-                                   title=f"Misclassified test digits ({n_wrong} of 797; no dropout: "
-                                         f"{n_wrong_without}), true → predicted"),
-                width="stretch", key="lab_misclassified")
-st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
-           "its true and its predicted digit.")
-
-with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
-    st.plotly_chart(figures.unit_activity_figure(unit_means), width="stretch", key="lab_unit_activity")
-
-st.subheader("How much to drop: a keep_prob sweep")
-st.markdown(
-    f"""
+        with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
+            st.plotly_chart(figures.unit_activity_figure(cached.sparsity(run)[1]), width="stretch",
+                            key="lab_unit_activity")
+with sweep_tab:
+    if sweep_tab.open:
+        st.subheader("How much to drop: a keep_prob sweep")
+        st.markdown(
+            f"""
 Twelve small networks ({cached.SWEEP_EPOCHS} epochs each, the training images chosen above), two designs as in the
 original paper's figure 9: **fixed n** keeps {cached.SWEEP_BASE_WIDTH} units per hidden layer whatever
 keep_prob is, so a low keep_prob leaves few units working in each step; **fixed keep_prob × n** widens the layers
 to {cached.SWEEP_BASE_WIDTH} / keep_prob units, so that about {cached.SWEEP_BASE_WIDTH} units are kept on average.
 """
-)
-if st.button("Run the sweep", key="lab_sweep", icon=":material/play_arrow:",
-             help="Trains 12 networks (a few seconds to half a minute); results are remembered."):
-    st.session_state[SWEEP_FLAG] = True
-if st.session_state.get(SWEEP_FLAG):
-    plan = cached.sweep_plan()
-    bar = st.progress(0.0, text="Training the sweep")
-    rows = []
-    for i, (design, q, units) in enumerate(plan):
-        rows.append((design, q, units, *cached.sweep_point(int(n_train), q, units, settings.seed)))
-        bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
-    bar.empty()
-    st.plotly_chart(figures.sweep_figure(cached.sweep_table(rows)), width="stretch", key="lab_sweep_chart")
-    st.caption("Fixed n: with few units kept per step the network underfits at low keep_prob (train error rises). "
-               "Fixed keep_prob × n: the wider layers make up for it, and the curve is flatter.")
-
-st.subheader("Decision boundaries on a 2-D toy set")
-st.markdown("Two classes in the plane and a network of two hidden layers of 128 units: far more than the points "
-            "need. Without dropout the boundary can bend around single noisy points; with dropout it is smoother.")
-check_query_param(SHAPE_KEY, parse_choice(cached.TOY_SHAPES), "moons or spirals")
-check_query_param(NOISE_KEY, lambda raw: parse_float(raw, 0.0, cached.MAX_TOY_NOISE),
-                  f"a number from 0 to {cached.MAX_TOY_NOISE}")
-check_query_param(POINTS_KEY, _one_of(cached.TOY_SIZES), "one of " + ", ".join(map(str, cached.TOY_SIZES)))
-toy_controls = st.columns(3)
-with toy_controls[0]:
-    shape = st.radio("shape", cached.TOY_SHAPES, horizontal=True, key=SHAPE_KEY, bind="query-params")
-with toy_controls[1]:
-    noise = st.slider("noise (standard deviation)", min_value=0.0, max_value=cached.MAX_TOY_NOISE, value=0.3,
-                      step=0.05, key=NOISE_KEY, bind="query-params",
-                      help="Gaussian jitter on every point. The spirals' arms are close together: try 0.1 there.")
-with toy_controls[2]:
-    n_points = st.select_slider("training points", options=cached.TOY_SIZES, value=cached.DEFAULT_TOY_SIZE,
-                                key=POINTS_KEY, bind="query-params")
-noise = round(float(noise), 2)
-with st.spinner("Training the two 2-D networks"):
-    grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
-X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
-boundary_columns = st.columns(2)
-for column, (name, (proba, train_error, test_error)) in zip(boundary_columns, boundaries.items(), strict=True):
-    label = name if name == "no dropout" else f"dropout, keep_prob {keep_prob:.2f}"
-    with column:
-        st.plotly_chart(figures.decision_boundary(
-            grid_x, grid_y, proba, X_toy, y_toy,
-            title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
-            width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
-st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
+        )
+        if st.button("Run the sweep", key="lab_sweep", icon=":material/play_arrow:",
+                     help="Trains 12 networks (a few seconds to half a minute); results are remembered."):
+            st.session_state[SWEEP_FLAG] = True
+        if st.session_state.get(SWEEP_FLAG):
+            plan = cached.sweep_plan()
+            bar = st.progress(0.0, text="Training the sweep")
+            rows = []
+            for i, (design, q, units) in enumerate(plan):
+                rows.append((design, q, units, *cached.sweep_point(int(n_train), q, units, settings.seed)))
+                bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
+            bar.empty()
+            st.plotly_chart(figures.sweep_figure(cached.sweep_table(rows)), width="stretch", key="lab_sweep_chart")
+            st.caption("Fixed n: with few units kept per step the network underfits at low keep_prob (train error "
+                       "rises). Fixed keep_prob × n: the wider layers make up for it, and the curve is flatter.")
+with toy_tab:
+    if toy_tab.open:
+        st.subheader("Decision boundaries on a 2-D toy set")
+        st.markdown("Two classes in the plane and a network of two hidden layers of 128 units: far more than the "
+                    "points need. Without dropout the boundary can bend around single noisy points; with dropout "
+                    "it is smoother.")
+        check_query_param(SHAPE_KEY, parse_choice(cached.TOY_SHAPES), "moons or spirals")
+        check_query_param(NOISE_KEY, lambda raw: parse_float(raw, 0.0, cached.MAX_TOY_NOISE),
+                          f"a number from 0 to {cached.MAX_TOY_NOISE}")
+        check_query_param(POINTS_KEY, _one_of(cached.TOY_SIZES), "one of " + ", ".join(map(str, cached.TOY_SIZES)))
+        toy_controls = st.columns(3)
+        with toy_controls[0]:
+            shape = st.radio("shape", cached.TOY_SHAPES, horizontal=True, key=SHAPE_KEY, bind="query-params")
+        with toy_controls[1]:
+            noise = st.slider("noise (standard deviation)", min_value=0.0, max_value=cached.MAX_TOY_NOISE, value=0.3,
+                              step=0.05, key=NOISE_KEY, bind="query-params",
+                              help="Gaussian jitter on every point. The spirals' arms are close together: "
+                                   "try 0.1 there.")
+        with toy_controls[2]:
+            n_points = st.select_slider("training points", options=cached.TOY_SIZES, value=cached.DEFAULT_TOY_SIZE,
+                                        key=POINTS_KEY, bind="query-params")
+        noise = round(float(noise), 2)
+        with st.spinner("Training the two 2-D networks"):
+            grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
+        X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
+        boundary_columns = st.columns(2)
+        for column, (name, (proba, train_error, test_error)) in zip(boundary_columns, boundaries.items(), strict=True):
+            label = name if name == "no dropout" else f"dropout, keep_prob {keep_prob:.2f}"
+            with column:
+                st.plotly_chart(figures.decision_boundary(
+                    grid_x, grid_y, proba, X_toy, y_toy,
+                    title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
+                    width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
+        st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
 
 st.success(
     "**What to notice:** both networks fit their training images almost perfectly (dotted curves near 0), so "
@@ -194,7 +209,8 @@ st.success(
 )
 
 lesson_tools(
-    "training_lab", keys=(SIZE_KEY, INPUT_KEY, EPOCHS_KEY, WIDTH_KEY, SHAPE_KEY, NOISE_KEY, POINTS_KEY),
-    tables={"history with dropout": with_dropout.history, "history without dropout": without_dropout.history},
+    "training_lab", keys=(SIZE_KEY, INPUT_KEY, EPOCHS_KEY, WIDTH_KEY, SHAPE_KEY, NOISE_KEY, POINTS_KEY, VIEW_KEY),
+    tables=lambda: {"history with dropout": cached.digits_result(run).history,
+                    "history without dropout": cached.digits_result(run.without_dropout()).history},
     code=(mlp.network_forward, mlp.network_backward, mlp.train_iter),
 )

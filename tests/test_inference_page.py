@@ -7,11 +7,12 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, open_view, show_view
 from ui.cached import training as cached
 
 PAGE = "pages/inference.py"
 SMALL = {"inf_max_k": "20", "inf_repeats": "2", "inf_samples": "10"}
+VIEW = "inf_view"
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +21,9 @@ def _small_model(monkeypatch):
     monkeypatch.setattr(cached, "INFERENCE_MODEL", cached.DigitsRun(n_train=200, epochs=5, width=64))
 
 
-def _open(query: dict[str, str]) -> AppTest:
+def _open(query: dict[str, str], view: str | None = None) -> AppTest:
+    if view is not None:
+        return open_view(PAGE, VIEW, view, query, check=False, timeout=120)
     return open_page_via_home(PAGE, query, check=False, timeout=120)
 
 
@@ -35,9 +38,14 @@ def test_page_runs_at_extreme_and_middle_keep_prob(keep_prob):
     assert not at.exception
     assert at.title[0].value == "Inference"
     titles = " ".join(_charts(at))
-    for expected in ("averaging k sampled networks", "How far the average", "Predictive entropy",
-                     "Spread of p(class 1)", "most uncertain test digits", "right and wrong"):
-        assert expected in titles, expected
+    assert "averaging k sampled networks" in titles
+    for view, expected in (("Why: the ReLU", ("How far the average",)),
+                           ("Uncertainty", ("Predictive entropy", "Spread of p(class 1)", "most uncertain test digits",
+                                            "right and wrong"))):
+        shown = _open({**SMALL, "keep_prob": keep_prob}, view)
+        assert not shown.exception, (view, shown.exception)
+        for title in expected:
+            assert title in " ".join(_charts(shown)), title
     values = [metric.value for metric in at.metric]
     assert len(values) == 3 and not any("nan" in v.lower() for v in values)
     if keep_prob == "0":
@@ -57,6 +65,7 @@ def test_every_control():
     assert not at.exception
     mc = next(spec for title, spec in _charts(at).items() if "averaging k sampled" in title)
     assert sum(trace.get("name") == "one repeat" for trace in mc["data"]) == 4
+    show_view(at, VIEW, "Uncertainty")
     at.select_slider(key="inf_samples").set_value(20)
     at.radio(key="inf_shape").set_value("spirals")
     at.run()
@@ -69,5 +78,10 @@ def test_bad_links_are_rejected_with_a_message():
     at = _open({**bad, "keep_prob": "0.5"})
     assert not at.exception
     warned = " ".join(w.value for w in at.warning)
-    for key in bad:
+    for key in ("inf_max_k", "inf_repeats"):
+        assert f"`{key}=" in warned, key
+    at = _open({**bad, "keep_prob": "0.5"}, "Uncertainty")  # the view of the sample and toy-set controls
+    assert not at.exception
+    warned = " ".join(w.value for w in at.warning)
+    for key in ("inf_samples", "inf_shape"):
         assert f"`{key}=" in warned, key

@@ -8,14 +8,17 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, open_view, show_view
 from ui.cached import training as cached
 
 PAGE = "pages/training_lab.py"
 SMALL = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_points": "50"}
+VIEW = "lab_view"
 
 
-def _open(query: dict[str, str]) -> AppTest:
+def _open(query: dict[str, str], view: str | None = None) -> AppTest:
+    if view is not None:
+        return open_view(PAGE, VIEW, view, query, check=False, timeout=120)
     return open_page_via_home(PAGE, query, check=False, timeout=120)
 
 
@@ -38,14 +41,19 @@ def test_page_runs_at_extreme_and_middle_keep_prob(keep_prob):
     for value in values[:2]:  # test errors, in percent
         assert 0.0 <= float(value.rstrip("%")) <= 100.0 and math.isfinite(float(value.rstrip("%")))
     titles = " ".join(_chart_titles(at))
-    for expected in ("Error: train", "Cross-entropy loss", "Generalisation gap", "Misclassified test digits",
-                     "Share of hidden units", "no dropout"):
+    for expected in ("Error: train", "Cross-entropy loss", "Generalisation gap", "Share of hidden units"):
         assert expected in titles
     if keep_prob == "0":
         assert any("keep_prob = 0" in w.value for w in at.warning)
     if keep_prob == "1":
         assert any("nothing is dropped" in i.value for i in at.info)
     assert at.success  # the "What to notice" box
+    for view, expected in (("Misclassified digits", "Misclassified test digits"),
+                           ("Decision boundaries", "no dropout")):
+        shown = _open({**SMALL, "keep_prob": keep_prob}, view)
+        assert not shown.exception, (view, shown.exception)
+        assert expected in " ".join(_chart_titles(shown)), view
+        assert not shown.metric  # the learning curves' numbers belong to their own view
 
 
 def test_every_control():
@@ -61,6 +69,7 @@ def test_every_control():
     epochs_shown = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
                     if trace.get("name", "").startswith("test, no dropout")]
     assert epochs_shown
+    show_view(at, VIEW, "Decision boundaries")
     at.radio(key="lab_shape").set_value("spirals")
     at.slider(key="lab_noise").set_value(0.1)
     at.select_slider(key="lab_points").set_value(100)
@@ -70,7 +79,7 @@ def test_every_control():
 
 
 def test_the_sweep_runs_only_when_asked():
-    at = _open({**SMALL, "keep_prob": "0.5"})
+    at = _open({**SMALL, "keep_prob": "0.5"}, "keep_prob sweep")
     assert not any("Error against keep_prob" in title for title in _chart_titles(at))
     at.button(key="lab_sweep").click().run()
     assert not at.exception
@@ -92,7 +101,7 @@ def test_the_sweep_runs_only_when_asked():
 )
 def test_bad_links_are_rejected_with_a_message(bad):
     small = {"lab_train_size": "100", "lab_epochs": "5", "lab_width": "64", "lab_points": "50"}
-    at = _open({**small, **bad, "keep_prob": "0.5"})
+    at = _open({**small, **bad, "keep_prob": "0.5"}, "Decision boundaries")  # the view of the toy-set controls
     assert not at.exception
     warned = " ".join(w.value for w in at.warning)
     for key in bad:

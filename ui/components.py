@@ -20,7 +20,7 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -268,7 +268,8 @@ def share_link(url_path: str, keys: Iterable[str] = (), *, extra: Mapping[str, o
 
 
 def lesson_tools(url_path: str, *, code: Iterable = (), keys: Iterable[str] = (),
-                 tables: Mapping[str, object] | None = None, snippet: str | None = None,
+                 tables: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
+                 snippet: str | Callable[[], str] | None = None,
                  table_axes: tuple[str, str] = ("row", "column")) -> None:
     """The closing section every lesson shares: its link, its numbers as CSV, the NumPy script that
     reproduces it, and the source of the core functions it runs.
@@ -276,6 +277,8 @@ def lesson_tools(url_path: str, *, code: Iterable = (), keys: Iterable[str] = ()
     url_path: the page's address; keys: the page's own URL-bound widget keys (for the link);
     tables: name -> DataFrame or 1-/2-D array, each offered as a CSV download; snippet: runnable
     code from core/snippets.py, if the lesson has one; code: the core functions to show.
+    tables and snippet may be given as functions without arguments: they are then called only
+    while the section is open (e.g. `tables=lambda: {...}`), so a closed section costs nothing.
     """
     st.subheader("Take this view with you")
     share_link(url_path, keys=tuple(keys))
@@ -287,6 +290,8 @@ def lesson_tools(url_path: str, *, code: Iterable = (), keys: Iterable[str] = ()
                      key=f"{slug(url_path)}_tools", on_change="rerun") as box:
         if not box.open:
             return
+        tables = tables() if callable(tables) else tables
+        snippet = snippet() if callable(snippet) else snippet
         if tables:
             columns = st.columns(min(len(tables), 4))
             for index, (name, data) in enumerate(tables.items()):
