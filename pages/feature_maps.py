@@ -29,10 +29,10 @@ one keep-or-drop decision per *map*, so a dropped feature is gone everywhere at 
 """
 )
 st.latex(
-    r"\text{out}_{n,c,h,w} = \frac{a_{n,c,h,w}\, m_{n,c,h,w}}{\text{keep\_prob}},\qquad"
+    r"\begin{gathered}\text{out}_{n,c,h,w} = \frac{a_{n,c,h,w}\, m_{n,c,h,w}}{\text{keep\_prob}} \\[4pt]"
     r"\begin{cases} m_{n,c,h,w} \sim \mathrm{Bernoulli}(\text{keep\_prob}) \text{ each on its own}"
     r" & \text{element-wise} \\ m_{n,c,h,w} = m_{n,c} \sim \mathrm{Bernoulli}(\text{keep\_prob})"
-    r" \text{ for every } h, w & \text{spatial} \end{cases}"
+    r" \text{ for every } h, w & \text{spatial} \end{cases}\end{gathered}"
 )
 
 # --- the page's own controls ---------------------------------------------------------------------
@@ -82,12 +82,8 @@ with masks_tab:
         element_column, channel_column = st.columns(2)
         with element_column:
             st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
-            st.plotly_chart(mask_grid(drawn.element, shown.short_names,
-                                      "Mask, one draw per pixel (blue kept, grey dropped)",
-                                      height=300, colorbar=False),
-                            width="stretch", key="conv_element_mask")
-            st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after element-wise dropout",
-                                     kept=drawn.element,
+            st.plotly_chart(map_grid(shown.maps, shown.short_names,
+                                     "After element-wise dropout: one draw per pixel", kept=drawn.element,
                                      height=320, colorbar=False),
                             width="stretch", key="conv_element_maps")
             st.caption(f"{element_kept} of {element_total} pixels kept. " + (
@@ -96,20 +92,17 @@ with masks_tab:
                 "Every map keeps pixels all over its shape, with scattered holes between them."))
         with channel_column:
             st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
-            st.plotly_chart(mask_grid(drawn.channel_maps, shown.short_names,
-                                      "Mask, one draw per map (blue kept, grey dropped)",
-                                      height=300, colorbar=False),
-                            width="stretch", key="conv_channel_mask")
-            st.plotly_chart(map_grid(shown.maps, shown.short_names, "Maps after spatial dropout",
+            st.plotly_chart(map_grid(shown.maps, shown.short_names, "After spatial dropout: one draw per map",
                                      kept=drawn.channel_maps, height=320, colorbar=False),
                             width="stretch", key="conv_channel_maps")
             st.caption(f"{maps_kept} of {channels} maps kept. " + (
                 "Nothing is dropped." if maps_kept == channels else
                 "A dropped feature is missing everywhere; no neighbour can stand in for it."))
         st.caption(
-            f"Grey = dropped; white = an activation of 0, red = positive, blue = negative (the colour scale of the "
-            f"maps above). Kept values are drawn before the 1/keep_prob rescale, which multiplies every kept value by "
-            f"the same {1 / keep_prob if keep_prob > 0 else 0:.2f} and would only change the colour scale."
+            f"Grey = dropped (each grid shows its mask that way); white = an activation of 0, red = positive, blue = "
+            f"negative (the colour scale of the maps above). Kept values are drawn before the 1/keep_prob rescale, "
+            f"which multiplies every kept value by the same {1 / keep_prob if keep_prob > 0 else 0:.2f} and would "
+            f"only change the colour scale."
             if keep_prob > 0 else
             "Grey = dropped. At keep_prob 0 both kinds of dropout remove everything: nothing reaches the next layer "
             "(and nothing is learned through this layer)."
@@ -211,8 +204,8 @@ With block size 1 it is element-wise dropout.
             )
 
 st.success(
-    "**What to notice.** Under element-wise dropout the maps keep their shape and the curve stays far above the "
-    "diagonal: the neighbours restore most of each hole, so the next layer loses little, and the dropout mostly "
+    "**What to notice.** Under element-wise dropout the maps keep their shape and the curve (in *Why*) stays far above "
+    "the diagonal: the neighbours restore most of each hole, so the next layer loses little, and the dropout mostly "
     "adds noise (Tompson et al. 2015 argue it then acts much like a smaller learning rate). Spatial dropout sits on "
     "the diagonal: a dropped map is gone as a whole, so the other channels have to carry the feature.",
     icon=":material/lightbulb:",

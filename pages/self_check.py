@@ -8,8 +8,10 @@ from core.self_check import LESSON_PAGES, REL_TOL, ChoiceQuestion, check_answer,
 from ui.cached import practice as cached
 from ui.components import share_link, show_code
 from ui.figures.practice import forward_pass_figure
-from ui.state import lesson_settings
+from ui.state import lesson_settings, view_tabs
 
+VIEW_KEY = "self_check_view"
+VIEWS = ("Live numbers", "Concepts")
 ATTEMPTS_KEY = "self_check_attempts"  # {question id: {"fingerprint", "given", "correct", "message"}}
 
 settings = lesson_settings()
@@ -122,13 +124,19 @@ def show_question(number: int, question) -> None:
 
 live = [q for q in questions if not isinstance(q, ChoiceQuestion)]
 concepts = [q for q in questions if isinstance(q, ChoiceQuestion)]
-tabs = st.tabs([f"Live numbers ({len(live)})", f"Concepts ({len(concepts)})"])
-with tabs[0]:
-    for number, question in enumerate(live, start=1):
-        show_question(number, question)
-with tabs[1]:
-    for number, question in enumerate(concepts, start=len(live) + 1):
-        show_question(number, question)
+# Lazy views: a keep_prob move rebuilds the questions of the open view only.
+live_tab, concepts_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with live_tab:
+    if live_tab.open:
+        st.caption(f"{len(live)} questions on the forward and backward pass above; new numbers for every keep_prob "
+                   "and seed.")
+        for number, question in enumerate(live, start=1):
+            show_question(number, question)
+with concepts_tab:
+    if concepts_tab.open:
+        st.caption(f"{len(concepts)} questions on the points learners most often trip over.")
+        for number, question in enumerate(concepts, start=len(live) + 1):
+            show_question(number, question)
 
 if keep_prob == 0.0:
     notice = ("at keep_prob 0 every unit is dropped, so outputs and gradients are all 0: move keep_prob up for "
@@ -143,5 +151,5 @@ st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 
 show_code(live_forward_pass, dropout_forward, dropout_backward,
           title="Show the code that computes the live answers")
-share_link("self_check")
+share_link("self_check", keys=(VIEW_KEY,))
 st.caption("Instructors: the same link gives every student the same forward pass and the same numbers to work out.")

@@ -11,7 +11,7 @@ from tests.conftest import open_page_via_home, open_view, show_view
 PAGE = "pages/feature_maps.py"
 VIEW = "conv_view"
 CHARTS_ABOVE = 2  # the input picture and its clean feature maps, above the views
-CHARTS_PER_VIEW = {"Element vs spatial": 4, "Why": 2, "DropBlock": 1, "Frameworks": 0}
+CHARTS_PER_VIEW = {"Element vs spatial": 2, "Why": 2, "DropBlock": 1, "Frameworks": 0}
 
 
 def open_page(**query: str) -> AppTest:

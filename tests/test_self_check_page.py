@@ -7,9 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import self_check as sc
-from tests.conftest import open_page_via_home
+from tests.conftest import open_page_via_home, show_view
 
 PAGE = "pages/self_check.py"
+VIEW = "self_check_view"
 
 
 def open_page(**query) -> AppTest:
@@ -25,7 +26,9 @@ def question(keep_prob: float, seed: int, qid: str):
 
 
 def check(at: AppTest, qid: str, value) -> AppTest:
+    """Answer question `qid` in its view (live numbers or concepts) and press its Check button."""
     key = f"self_check_{qid}"
+    show_view(at, VIEW, "Concepts" if qid.startswith("concept") else "Live numbers")
     widget = at.radio(key=key) if qid.startswith("concept") else at.number_input(key=key)
     widget.set_value(value)
     at.button(key=f"FormSubmitter:self_check_form_{qid}-Check").click().run()
@@ -41,9 +44,14 @@ def test_page_runs_clean(keep_prob):
     assert metric(at, "checked") == f"0 of {n}" and metric(at, "right") == "0"
     assert len(at.get("plotly_chart")) == 1
     assert len(at.number_input) - 1 == len(sc.live_questions(float(keep_prob), 3))  # minus the sidebar seed
-    assert len(at.radio) == len(sc.CONCEPT_QUESTIONS)
+    assert not at.radio  # the concept questions are in their own view, which has not run
     assert not at.warning and not at.error
-    assert f"/self_check?keep_prob={keep_prob}&seed=3" in [c.value for c in at.code]  # the share link
+    link = f"/self_check?keep_prob={keep_prob}&seed=3&{VIEW}=Live+numbers"
+    assert link in [c.value for c in at.code]  # the share link, with the open view
+    show_view(at, VIEW, "Concepts")
+    assert len(at.radio) == len(sc.CONCEPT_QUESTIONS)
+    assert len(at.number_input) == 1  # the sidebar seed only
+    assert not at.warning and not at.error
 
 
 def test_right_wrong_and_empty_answers():
@@ -84,6 +92,7 @@ def test_a_settings_change_makes_live_answers_stale_and_reset_clears_everything(
     assert metric(at, "right") == "2"
     at.slider(key="keep_prob").set_value(0.8).run()
     assert not at.exception
+    show_view(at, VIEW, "Live numbers")
     assert any("other settings" in c.value for c in at.caption)
     assert metric(at, "right") == "1"  # the concept answer still stands; the live one is stale
     at.button(key="self_check_reset").click().run()
