@@ -48,10 +48,10 @@ with columns[0]:
         r" s &= h W_2 + b_2, \quad L = \mathrm{CE}(\mathrm{softmax}(s), y) \end{aligned}"
     )
 with columns[1]:
-    st.markdown("**Backward**")
+    st.markdown("**Backward** (the same scaled mask as forward)")
     st.latex(
         r"\begin{aligned} dW_2 &= h^\top ds, \quad dh = ds\, W_2^\top \\"
-        r" da &= dh \odot \frac{m}{\mathrm{keep\_prob}} \quad\text{(the same scaled mask)} \\"
+        r" da &= dh \odot \frac{m}{\mathrm{keep\_prob}} \\"
         r" dz_1 &= da \odot \mathbb{1}[z_1 > 0], \quad dW_1 = x^\top dz_1 \end{aligned}"
     )
 st.markdown("**The chain rule, in two steps.** Write dropout as $c = a \\odot m$ followed by "
@@ -111,7 +111,7 @@ explanations = {
 flow_tab, check_tab, zero_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with flow_tab:
     if flow_tab.open:
-        st.subheader("1 · Gradients flowing back through the mask")
+        st.subheader("Gradients flowing back through the mask")
         if 0 < keep_prob < 1 and n_dropped == n_hidden:
             st.info(
                 f"This draw happens to drop all {n_hidden} hidden units{' in every example' if n_examples > 1 else ''} "
@@ -157,7 +157,7 @@ with flow_tab:
                 st.caption("dA is what layer 2 sends back (∂L/∂h); backward multiplies it by mask / keep_prob.")
 with check_tab:
     if check_tab.open:
-        st.subheader("2 · A live gradient check")
+        st.subheader("A live gradient check")
         st.markdown(
             "Perturb each weight by ±h (h = 10⁻⁵), recompute the loss **with the mask frozen**, and compare the slope "
             "(L(w + h) − L(w − h)) / 2h with what backward computed. The relative difference "
@@ -212,7 +212,7 @@ with check_tab:
         st.caption(explanations[variant])
 with zero_tab:
     if zero_tab.open:
-        st.subheader("3 · Which weights receive no update this step")
+        st.subheader("Which weights receive no update this step")
         if n_dropped:
             names = ", ".join(f"h{unit}" for unit in range(n_hidden) if dropped[unit])
             st.markdown(
