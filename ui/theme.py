@@ -60,7 +60,7 @@ def style(fig: go.Figure, title: str, x_title: str | None = None, y_title: str |
         title={"text": f"<b>{title}</b>", "x": 0.0, "xanchor": "left", "font": {"size": FONT_SIZE + 3}},
         font={"size": FONT_SIZE},
         height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 55},
+        margin={"l": 78, "r": 20, "t": 60, "b": 70},  # wide enough for the tick labels: see MARGINS below
         colorway=SEQUENCE,
         showlegend=legend,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
@@ -71,6 +71,12 @@ def style(fig: go.Figure, title: str, x_title: str | None = None, y_title: str |
         fig.update_yaxes(title_text=y_title)
     return fig
 
+
+# Margins. Plotly measures legends, colour bars and tick labels after drawing; if they do not fit the
+# margins it grows them and draws the whole figure again. Streamlit redraws a changed chart from
+# scratch on every rerun, so that second pass costs every keep_prob move (a third of Plotly's time on
+# the Train vs test and Expected pages). The builders therefore ask for margins that already fit what
+# they draw (measured at 1280 px; Plotly still grows them if something does not fit).
 
 # --- fast figures: plain-dict traces on the house layout, created without Plotly's validation ---
 # Plotly validates every property of a figure built from graph objects (15-45 ms a figure, most of

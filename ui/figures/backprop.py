@@ -19,7 +19,7 @@ from ui.theme import DIVERGING, NO_SCALING, PALETTE, REFERENCE, SEQUENCE, house_
 THRESHOLD = 1e-7  # a relative difference below this means the backward is right
 FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)
 LEGEND_BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"}
-MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
+MARGIN = {"l": 80, "r": 26, "t": 50, "b": 135}  # the legend below: see ui.theme on margins
 
 
 def gradient_network(x, a, probs, kept, dW1, dW2, *, title: str, height: int = 420) -> go.Figure:
@@ -83,7 +83,7 @@ def variant_errors(labels: Sequence[str], errors: Sequence[float], *, selected: 
                         "relative difference (log scale)", None, height=height,
                         xaxis={"type": "log", "range": [-13, 1.8], "exponentformat": "power"},
                         yaxis={"autorange": "reversed"}, shapes=[threshold_line], annotations=[label],
-                        margin={"l": 20, "r": 20, "t": 60, "b": 40},
+                        margin={"l": 170, "r": 20, "t": 60, "b": 100},
                         legend={**LEGEND_BELOW, "y": -0.25})
 
 
@@ -103,7 +103,8 @@ def weight_gradient_heatmap(grad, *, title: str, x_title: str, y_title: str, x_l
     return house_figure([trace], title, x_title, y_title, height=height, show_legend=False,
                         xaxis={"tickvals": list(range(grad.shape[1])), "ticktext": list(x_labels)},
                         yaxis={"tickvals": list(range(grad.shape[0])), "ticktext": list(y_labels),
-                               "autorange": "reversed"})
+                               "autorange": "reversed"},
+                        margin={"l": 124, "r": 100, "t": 60, "b": 110})  # labels and colour bar: see ui.theme
 
 
 def unit_labels(prefix: str, dropped, *, separator: str = " ") -> list[str]:

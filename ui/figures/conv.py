@@ -126,7 +126,8 @@ def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], value_hover: str,
     axes = _panel_axes(1, [(0.0, 1.0)], [(0.0, 1.0)], canvas.shape)
     for axis in ("xaxis", "yaxis"):
         layout.setdefault(axis, {}).update(axes[axis])
-    layout.update(coloraxis=coloraxis, annotations=annotations, margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    right = 130 if coloraxis.get("showscale", True) else 10  # room for the colour bar (see ui.theme on margins)
+    layout.update(coloraxis=coloraxis, annotations=annotations, margin={"l": 10, "r": right, "t": 60, "b": 10})
     return _figure(traces, layout)
 
 
@@ -148,7 +149,7 @@ def input_figure(image, title: str, *, height: int = 300) -> go.Figure:
     axes = _panel_axes(1, [(0.0, 1.0)], [(0.0, 1.0)], image.shape)
     for axis in ("xaxis", "yaxis"):
         layout[axis].update(axes[axis])
-    layout["margin"] = {"l": 40, "r": 10, "t": 60, "b": 40}
+    layout["margin"] = {"l": 48, "r": 10, "t": 60, "b": 40}
     return _figure([trace], layout)
 
 
@@ -227,7 +228,7 @@ def correlation_figure(distances, correlation, names: Sequence[str], *, input_co
     layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
                          "line": {"color": DROPPED, "width": 1}, "layer": "below"}]
     layout["legend"] = {"orientation": "v", "y": 1.0, "yanchor": "top", "x": 1.02, "xanchor": "left"}
-    layout["margin"]["r"] = 10
+    layout["margin"].update(r=150, b=70)  # the legend at the right
     return _figure(traces, layout)
 
 
@@ -271,5 +272,5 @@ def information_figure(keep_probs, information: Mapping[str, np.ndarray], keep_p
                               "yref": "paper", "showarrow": False, "yanchor": "bottom",
                               "xanchor": "right" if keep_prob > 0.5 else "left"}]
     layout["legend"] = {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0.0, "xanchor": "left"}
-    layout["margin"]["b"] = 120
+    layout["margin"]["b"] = 185
     return _figure(traces, layout)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from ui.theme import DROPPED, INVERTED, LEGEND_BELOW, PALETTE, REFERENCE, STANDARD, house_figure
 
-MARGIN_LEGEND_BELOW = {"l": 60, "r": 20, "t": 60, "b": 120}
+MARGIN_LEGEND_BELOW = {"l": 76, "r": 20, "t": 60, "b": 120}
 
 
 def variant_colour(inverted: bool) -> str:

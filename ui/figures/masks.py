@@ -154,7 +154,7 @@ def kept_fraction_figure(iterations, kept_fraction, running_fraction, band_per_m
     return house_figure(traces, "Fraction of units kept, pass by pass", "forward pass (iteration)", "fraction kept",
                         height=470, xaxis=x_axis, yaxis={"range": y_range},
                         legend={"orientation": "h", "yanchor": "top", "y": -0.24, "xanchor": "left", "x": 0.0},
-                        margin={"l": 60, "r": 20, "t": 60, "b": 130})
+                        margin={"l": 80, "r": 20, "t": 60, "b": 130})
 
 
 def network_figure(inputs, hidden_mask, hidden_output, incoming, outgoing, next_input) -> go.Figure:

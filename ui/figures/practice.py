@@ -65,5 +65,5 @@ def conventions_figure(labels, values, keeps, keep_prob: float) -> go.Figure:
     fig.update_xaxes(range=[0, 1.12], dtick=0.1)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
-                      margin={"t": 70, "b": 90})
+                      margin={"l": 220, "t": 70, "b": 96})  # room for the framework names
     return fig

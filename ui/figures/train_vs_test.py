@@ -15,7 +15,7 @@ from ui.theme import DROPPED, INVERTED, NO_SCALING, PALETTE, REFERENCE, STANDARD
 
 SCHEME_COLOURS = {"standard": STANDARD, "inverted": INVERTED, "forgot to scale": NO_SCALING}
 LEGEND_BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"}
-MARGIN = {"l": 60, "r": 20, "t": 50, "b": 40}
+MARGIN = {"l": 76, "r": 20, "t": 50, "b": 135}  # the legend below: see ui.theme on margins
 
 
 def scheme_colour(scheme: str) -> str:
@@ -60,7 +60,7 @@ def scheme_bars(activations, mask, train_output, expected_train, test_output, *,
     yaxis = {"range": [0, y_max * 1.08]} if y_max is not None and y_max > 0 else {}
     return house_figure(traces, title, "hidden unit", "value", height=height, barmode="group",
                         scattermode="group", bargap=0.25, bargroupgap=0.05, shapes=shapes, yaxis=yaxis,
-                        legend=LEGEND_BELOW, margin=MARGIN)
+                        legend=LEGEND_BELOW, margin={**MARGIN, "b": 168})  # five legend entries
 
 
 def mismatch_figure(keep_probs, expected_train, test, keep_prob: float, *, height: int = 440) -> go.Figure:
