@@ -85,11 +85,11 @@ def uncertainty_map(grid_x: np.ndarray, grid_y: np.ndarray, values: np.ndarray, 
     fig = go.Figure(go.Heatmap(x=grid_x, y=grid_y, z=values, colorscale=SEQUENTIAL, zmin=0,
                                zmax=zmax if zmax is not None else max(float(values.max()), 0.01),  # 0.01: a flat
                                # map (keep_prob 0 or 1) gets a readable colour bar, not one in pico-units
-                               colorbar={"title": {"text": colorbar_title}, "len": 0.8},
+                               colorbar={"title": {"text": colorbar_title, "side": "right"}, "len": 0.8},
                                hovertemplate="(%{x:.2f}, %{y:.2f})<br>" + colorbar_title + " %{z:.3f}<extra></extra>"))
     _add_points(fig, X, y)
     style(fig, title, "x₁", "x₂", height=height)
-    _square_plane(fig, grid_x, grid_y)
+    _square_plane(fig, grid_x, grid_y, right=116, bottom=90)
     return fig
 
 

@@ -209,10 +209,14 @@ def _add_points(fig: go.Figure, X: np.ndarray, y: np.ndarray) -> None:
                                  hovertemplate=f"class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
 
 
-def _square_plane(fig: go.Figure, grid_x: np.ndarray, grid_y: np.ndarray) -> None:
-    """Equal units on both axes, the plot shrunk to the data (not the ranges stretched), legend below."""
+def _square_plane(fig: go.Figure, grid_x: np.ndarray, grid_y: np.ndarray, *, right: int = 110,
+                  bottom: int = 120) -> None:
+    """Equal units on both axes, the plot shrunk to the data (not the ranges stretched), legend below.
+
+    right, bottom: the margins for the colour bar and the legend (margins that fit: see ui.theme).
+    """
     fig.update_xaxes(range=[float(grid_x[0]), float(grid_x[-1])], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(range=[float(grid_y[0]), float(grid_y[-1])], showgrid=False, zeroline=False,
                      scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
-                      margin={"t": 50, "b": 70})
+                      margin={"l": 78, "r": right, "t": 50, "b": bottom})
