@@ -1,4 +1,4 @@
-"""Figure builders shared by several lessons: a labelled heatmap and a layered network diagram."""
+"""Figure builders shared by several lessons: the layered network diagram (Masks, Backprop)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.theme import DIVERGING, DROPPED, KEPT, PALETTE, house_figure, style
-
-
-def heatmap(values, title: str, x_title: str, y_title: str, *, colorbar_title: str = "value",
-            signed: bool = True, text_format: str | None = ".2f", height: int = 320,
-            zmax: float | None = None) -> go.Figure:
-    """A heatmap of a 2-D array (rows = y, columns = x), symmetric around 0 when `signed`.
-
-    text_format: how each cell's number is written on it (None: no numbers, for large arrays).
-    """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 2:
-        raise ValueError(f"values must be 2-D, got shape {values.shape}")
-    limit = zmax if zmax is not None else float(np.max(np.abs(values))) if values.size else 1.0
-    limit = limit if limit > 0 else 1.0
-    trace = go.Heatmap(
-        z=values,
-        x=np.arange(values.shape[1]),
-        y=np.arange(values.shape[0]),
-        colorscale=DIVERGING if signed else "Cividis",
-        zmin=-limit if signed else 0.0,
-        zmax=limit,
-        colorbar={"title": {"text": colorbar_title}},
-        texttemplate=f"%{{z:{text_format}}}" if text_format else None,
-        hovertemplate=f"{x_title} %{{x}}<br>{y_title} %{{y}}<br>{colorbar_title} %{{z:.3f}}<extra></extra>",
-    )
-    fig = go.Figure(trace)
-    fig.update_yaxes(autorange="reversed")
-    return style(fig, title, x_title, y_title, height=height, legend=False)
+from ui.theme import DROPPED, KEPT, PALETTE, house_figure
 
 
 def network(layer_sizes: Sequence[int], title: str, *, kept: Sequence[np.ndarray | None] | None = None,
