@@ -192,7 +192,8 @@ def show_code(*functions, title: str = "Show the code", expanded: bool = False, 
 
     Pass the functions themselves, e.g. `show_code(dropout_forward, dropout_backward)`; cached
     wrappers are unwrapped to the function they cache. Each is shown with its file and line, so
-    the learner reads the real implementation, not a copy that could drift.
+    the learner reads the real implementation, not a copy that could drift. inline: under a bold
+    heading instead of an expander, for use inside another expander (as lesson_tools does).
     """
     if not functions:
         raise ValueError("show_code needs at least one function")
@@ -230,7 +231,7 @@ def reproduce_snippet(code: str, key: str, *, title: str = "Reproduce this view 
     """An expander with runnable Python that recomputes the view, and a button to download it.
 
     code: the script's source, from a generator in core/snippets.py (e.g. `masks_snippet(...)`).
-    key: a unique widget key for the download button.
+    key: a unique widget key for the download button. inline: as for show_code.
     """
     if not isinstance(code, str) or not code.strip():
         raise ValueError("code must be a non-empty string of Python source")
