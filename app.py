@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from ui.cached.training import start_precompute
 from ui.lessons import all_pages
 from ui.state import PAGE_CONFIG, ROUTER_FLAG, shared_sidebar
 
 st.set_page_config(**PAGE_CONFIG)
+start_precompute()  # once per server: trains the default runs of Training lab and Inference in the background
 
 sections: dict[str, list] = {}
 for lesson in all_pages():

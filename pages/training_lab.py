@@ -179,8 +179,8 @@ with toy_tab:
         with toy_controls[0]:
             shape = st.radio("shape", cached.TOY_SHAPES, horizontal=True, key=SHAPE_KEY, bind="query-params")
         with toy_controls[1]:
-            noise = st.slider("noise (standard deviation)", min_value=0.0, max_value=cached.MAX_TOY_NOISE, value=0.3,
-                              step=0.05, key=NOISE_KEY, bind="query-params",
+            noise = st.slider("noise (standard deviation)", min_value=0.0, max_value=cached.MAX_TOY_NOISE,
+                              value=cached.DEFAULT_TOY_NOISE, step=0.05, key=NOISE_KEY, bind="query-params",
                               help="Gaussian jitter on every point. The spirals' arms are close together: "
                                    "try 0.1 there.")
         with toy_controls[2]:

@@ -1,13 +1,18 @@
 """Cached training runs and their analyses for the lessons "Training lab" and "Inference" (core/mlp.py).
 
 Arguments are plain values (sizes, keep_prob, epochs, seed); every Generator is built inside core.
-A finished run is remembered per settings in a bounded st.cache_data store; a run that is not there
-yet is trained epoch by epoch through `core.mlp.train_iter`, so a page can draw the curves as they grow.
+A finished run is remembered per settings in a bounded st.cache_data store. A run that is not there
+is looked up in the disk store (`ui.cached.store`), which `ui.cached.precompute` fills for the default
+settings at every keep_prob; failing that it is trained epoch by epoch through `core.mlp.train_iter`,
+so a page can draw the curves as they grow.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -18,6 +23,7 @@ import streamlit as st
 
 from core import mlp
 from core.data import load_digits, make_toy_2d, train_test_split
+from ui.cached import store
 
 # --- bounds and defaults shared by the two pages (every control is bounded by these) ---------------
 
@@ -42,12 +48,14 @@ SWEEP_EPOCHS = 30
 TOY_SHAPES = ("moons", "spirals")
 TOY_SIZES = (50, 100, 200)
 DEFAULT_TOY_SIZE = 100
+DEFAULT_TOY_NOISE = 0.3
 TOY_TEST_POINTS = 1000
 MAX_TOY_NOISE = 0.5
 TOY_HIDDEN = (128, 128)
 TOY_EPOCHS = 300  # long enough for the network without dropout to fit the noise (train error ~1%)
 TOY_BATCH = 25
 TOY_LEARNING_RATE = 0.05  # SGD with momentum, like the digits
+TOY_MAX_NORM = 3.0  # the paper's max-norm cap: without it, keep_prob <= 0.15 (kept units scaled by 7-20x) diverges
 TOY_GRID = 90  # grid points per side of the decision-boundary maps
 UNCERTAINTY_NOISE = {"moons": 0.3, "spirals": 0.1}  # the Inference lesson's toy sets: spirals need less noise
 UNCERTAINTY_GRID = 60  # ... and of the MC-dropout maps (T passes per point: a coarser grid keeps them quick)
@@ -82,10 +90,15 @@ def _finished_run(key: tuple, _result: mlp.TrainResult | None = None) -> mlp.Tra
 
 
 def _remembered(key: tuple) -> mlp.TrainResult | None:
+    """The finished run from memory, else from the disk store (then kept in memory too), else None."""
     try:
         return _finished_run(key)
     except _NotTrainedYet:
-        return None
+        pass
+    stored = store.load_run(key)
+    if stored is not None:
+        _finished_run(key, _result=stored)
+    return stored
 
 
 def _stream(key: tuple, make_iter) -> Iterator[mlp.TrainResult]:
@@ -141,12 +154,23 @@ class DigitsRun:
                               optimizer=OPTIMIZER, learning_rate=LEARNING_RATE, seed=self.seed)
 
 
+def lab_default_run(keep_prob: float, seed: int) -> DigitsRun:
+    """The Training lab's digits run with every control on the page at its default."""
+    return DigitsRun(DEFAULT_TRAIN_SIZE, keep_prob, DEFAULT_KEEP_PROB_INPUT, DEFAULT_EPOCHS, DEFAULT_WIDTH, seed)
+
+
 INFERENCE_MODEL = DigitsRun()  # the Inference lesson's model: the Training lab's defaults (tests swap in a small one)
 
 
 def inference_run(keep_prob: float, seed: int) -> DigitsRun:
     """The Inference lesson's model at the sidebar's keep_prob and seed."""
     return replace(INFERENCE_MODEL, keep_prob=keep_prob, seed=seed)
+
+
+def train_digits(run: DigitsRun) -> mlp.TrainResult:
+    """Train the run now, from scratch (no store, no cache): what `ui.cached.precompute` stores."""
+    *_, final = run.iterate()
+    return final
 
 
 def digits_stream(run: DigitsRun) -> Iterator[mlp.TrainResult]:
@@ -242,17 +266,31 @@ def toy_data(shape: str, noise: float, n_points: int, seed: int):
     return train_test_split(X, y, n_train=n_points, rng=seed)
 
 
+def toy_key(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> tuple:
+    return ("toy", shape, round(noise, 4), n_points, round(keep_prob, 4), seed)
+
+
+def _toy_iter(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> Iterator[mlp.TrainResult]:
+    X_train, _, y_train, _ = toy_data(shape, noise, n_points, seed)
+    return mlp.train_iter(X_train, y_train, hidden=TOY_HIDDEN, keep_prob=keep_prob, epochs=TOY_EPOCHS,
+                          batch_size=TOY_BATCH, optimizer="sgd", learning_rate=TOY_LEARNING_RATE, max_norm=TOY_MAX_NORM,
+                          seed=seed)
+
+
+def train_toy(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> mlp.TrainResult:
+    """Train the toy network now, from scratch (no store, no cache): what `ui.cached.precompute` stores."""
+    *_, final = _toy_iter(shape, noise, n_points, keep_prob, seed)
+    return final
+
+
 def toy_result(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> mlp.TrainResult:
     """A (128, 128) ReLU network trained on the toy set with hidden keep_prob (remembered per settings).
 
     No test set during training (scoring 1000 test points every epoch would cost as much as the
     training itself): the boundary view scores it once at the end.
     """
-    X_train, _, y_train, _ = toy_data(shape, noise, n_points, seed)
-    key = ("toy", shape, round(noise, 4), n_points, round(keep_prob, 4), seed)
-    return _run(key, lambda: mlp.train_iter(X_train, y_train, hidden=TOY_HIDDEN, keep_prob=keep_prob,
-                                            epochs=TOY_EPOCHS, batch_size=TOY_BATCH, optimizer="sgd",
-                                            learning_rate=TOY_LEARNING_RATE, seed=seed))
+    return _run(toy_key(shape, noise, n_points, keep_prob, seed),
+                lambda: _toy_iter(shape, noise, n_points, keep_prob, seed))
 
 
 def toy_grid(shape: str, noise: float, n_points: int, seed: int, size: int = TOY_GRID):
@@ -296,9 +334,28 @@ def mc_ks(max_k: int, count: int = 14) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1, max_k, count)).astype(int))
 
 
+def mc_curve_key(run: DigitsRun, max_k: int, repeats: int) -> tuple:
+    return ("mc_curve", *run.key(), max_k, repeats)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """ks, MC test errors (repeats, len(ks)) and the weight-scaling test error of the dropout model."""
+    """ks, MC test errors (repeats, len(ks)) and the weight-scaling test error of the dropout model.
+
+    Read from the disk store when `ui.cached.precompute` has put it there, computed otherwise."""
+    stored = store.load_arrays(mc_curve_key(run, max_k, repeats))
+    if stored is not None:
+        return stored["ks"], stored["errors"], float(stored["weight_scaling"])
+    return compute_mc_curve(run, max_k, repeats)
+
+
+def store_mc_curve(run: DigitsRun, max_k: int, repeats: int) -> None:
+    ks, errors, weight_scaling = compute_mc_curve(run, max_k, repeats)
+    store.save_arrays(mc_curve_key(run, max_k, repeats), ks=ks, errors=errors, weight_scaling=weight_scaling)
+
+
+def compute_mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """mc_curve, computed now (no store, no cache)."""
     _, X_test, _, y_test = digits_split(run.seed)
     result = digits_result(run)
     ks = mc_ks(max_k)
@@ -333,3 +390,29 @@ def ambiguous_digits(run: DigitsRun, n_samples: int):
     chosen = np.argsort(entropy)[::-1][:AMBIGUOUS_SHOWN]
     wrong = mean.argmax(axis=1) != y_test
     return X_test[chosen], y_test[chosen], mean[chosen], samples[:, chosen].std(axis=0), entropy, wrong
+
+
+# --- training ahead of time ------------------------------------------------------------------------
+
+PRECOMPUTE_ENV = "DROPOUT_LAB_PRECOMPUTE"  # "0" switches the background training off (the test suite does)
+
+
+@st.cache_resource(show_spinner=False)
+def start_precompute() -> subprocess.Popen | None:
+    """Once per server: start `ui.cached.precompute` in a low-priority process if the store lacks any of its runs.
+
+    Returns the process (None if nothing was started). It trains the default settings of Training lab
+    and Inference at every keep_prob, so those pages stop training on slider moves within a few minutes
+    of the first start, and from then on for good (the store is on disk).
+    """
+    from ui.cached import precompute  # here, not at the top: precompute imports this module
+
+    if os.environ.get(PRECOMPUTE_ENV, "1") == "0" or store.store_dir() is None:
+        return None
+    if not precompute.missing(precompute.plan()):
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-m", "ui.cached.precompute", "--parent", str(os.getpid())], cwd=str(store.ROOT),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.nice(15),  # the server's reruns come first
+    )
