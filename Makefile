@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8501
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots precompute clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_core.py
 
+# Train the default views of Training lab and Inference at every keep_prob into .cache/runs (the app also
+# does this in the background at its first start; this waits for it).
+precompute: $(VENV)/.runtime
+	$(BIN)/python -m ui.cached.precompute
+
 screenshots: $(VENV)/.dev
 	$(BIN)/python benchmarks/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache

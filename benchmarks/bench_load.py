@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from benchmarks.bench_interaction import LATENCY_PROBE, percentile  # noqa: E402
+from benchmarks.bench_interaction import LATENCY_PROBE, percentile, prepare_store  # noqa: E402
 from benchmarks.screenshots import CHARTS_DRAWN, WAIT_IDLE  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, chromium_executable, start_server  # noqa: E402
 from ui.lessons import all_pages  # noqa: E402
@@ -86,7 +86,9 @@ def main() -> None:
     parser.add_argument("pages", nargs="*", help="url paths; default: every lesson page")
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--cold", action="store_true", help="without the store of precomputed runs")
     args = parser.parse_args()
+    prepare_store(args.cold)
     if not 1 <= args.sessions <= 30 or not 5 <= args.seconds <= 600:
         parser.error("--sessions must be 1-30 and --seconds 5-600 (the load is bounded on purpose)")
     pages = args.pages or [lesson.url_path for lesson in all_pages() if lesson.url_path]

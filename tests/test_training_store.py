@@ -112,9 +112,9 @@ def test_the_plan_covers_every_slider_value_once():
         assert cached.inference_run(keep_prob, 0).key() in keys
         assert cached.toy_key(cached.TOY_SHAPES[0], cached.DEFAULT_TOY_NOISE, cached.DEFAULT_TOY_SIZE, keep_prob,
                               0) in keys
-        has_curve = cached.mc_curve_key(cached.inference_run(keep_prob, 0), cached.DEFAULT_MC_MAX_K,
-                                        cached.DEFAULT_REPEATS) in keys
-        assert has_curve == (keep_prob > 0)  # at 0 the page shows a message, not the curve
+        assert cached.mc_curve_key(cached.inference_run(keep_prob, 0), cached.DEFAULT_MC_MAX_K,
+                                   cached.DEFAULT_REPEATS) in keys
+    assert len(keys) == 3 * 21  # a digits run (Training lab and Inference share it), a curve and a toy run each
     assert keys[0] == cached.lab_default_run(1.0, 0).key()  # the partner of every run goes first
     assert cached.UNCERTAINTY_NOISE[cached.TOY_SHAPES[0]] == cached.DEFAULT_TOY_NOISE  # Inference reuses the toys
     assert precompute.plan(seed=SEED_MAX)[0].key[-1] == SEED_MAX

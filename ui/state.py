@@ -190,3 +190,28 @@ def lesson_settings() -> Settings:
         seed=round(st.session_state.get(SEED_KEY, DEFAULT_SEED)),
         presentation=bool(st.session_state.get(PRESENT_KEY, False)),
     )
+
+
+def run_frame(root: str = "", home: str | None = None) -> None:
+    """The app's frame: navigation over every page of ui.lessons, the shared sidebar, then the open page.
+
+    root: prefix of the page files (a main script outside the project folder passes the folder);
+    home: another file to show at / instead of Home (benchmarks/frame_app.py: the baseline inside this frame).
+    """
+    from ui.lessons import all_pages
+
+    sections: dict[str, list] = {}
+    for lesson in all_pages():
+        if lesson.url_path:
+            page = st.Page(root + lesson.path, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
+        else:  # the default page lives at /
+            page = st.Page(home or root + lesson.path, title=lesson.title, icon=lesson.icon, default=True)
+        sections.setdefault(lesson.section, []).append(page)
+    navigation = st.navigation(sections)
+
+    shared_sidebar()
+    st.session_state[ROUTER_FLAG] = True
+    try:
+        navigation.run()
+    finally:
+        st.session_state[ROUTER_FLAG] = False

@@ -16,7 +16,7 @@ when that server process has gone.
 from __future__ import annotations
 
 import argparse
-import fcntl
+import contextlib
 import logging
 import os
 import sys
@@ -59,10 +59,9 @@ def plan(seed: int = DEFAULT_SEED, keep_probs: tuple[float, ...] | None = None) 
         for run in (lab_run, model):
             tasks.setdefault(run.key(), Task(run.key(), lambda run=run: store.save_run(run.key(),
                                                                                        cached.train_digits(run))))
-        if keep_prob > 0.0:
-            mc_args = (model, cached.DEFAULT_MC_MAX_K, cached.DEFAULT_REPEATS)
-            key = cached.mc_curve_key(*mc_args)
-            tasks.setdefault(key, Task(key, lambda args=mc_args: cached.store_mc_curve(*args)))
+        mc_args = (model, cached.DEFAULT_MC_MAX_K, cached.DEFAULT_REPEATS)
+        key = cached.mc_curve_key(*mc_args)
+        tasks.setdefault(key, Task(key, lambda args=mc_args: cached.store_mc_curve(*args)))
         toy_args = (cached.TOY_SHAPES[0], cached.DEFAULT_TOY_NOISE, cached.DEFAULT_TOY_SIZE, keep_prob, seed)
         key = cached.toy_key(*toy_args)
         tasks.setdefault(key, Task(key, lambda args=toy_args: store.save_run(cached.toy_key(*args),
@@ -97,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process filling the same store: wait, then skip what it did
+        with contextlib.suppress(ImportError):  # no fcntl (Windows): no lock, at worst a run is trained twice
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process filling the same store: wait, skip what it did
         start = time.perf_counter()
         tasks = plan(args.seed)
         alive = (lambda: os.getppid() == args.parent) if args.parent else (lambda: True)
