@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+# st.cache_data outside a server warns on every call that it keeps its entries in memory: true, and fine here.
+# (A filter, not a level: Streamlit resets its loggers' levels when it reads its configuration.)
+logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+    lambda record: "No runtime found" not in record.getMessage())
+
 from ui.cached import store  # noqa: E402
 from ui.cached import training as cached  # noqa: E402
 from ui.state import DEFAULT_SEED  # noqa: E402
@@ -89,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--parent", type=int, default=None, help="stop when this process is gone")
     args = parser.parse_args(argv)
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # st.cache_data outside a server says so; fine here
     folder = store.store_dir()
     if folder is None:
         print("the store is switched off (DROPOUT_LAB_STORE=off): nothing to do")
