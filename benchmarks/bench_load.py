@@ -1,6 +1,6 @@
 """A class opening a shared link at once: N browser sessions moving sliders for a fixed time.
 
-    python benchmarks/bench_load.py [--sessions 6] [--seconds 60] [pages ...]
+    python benchmarks/bench_load.py [--sessions 6] [--seconds 60] [--shared-link] [--cold] [pages ...]
 
 Loopback only and bounded: starts its own server on 127.0.0.1, opens N Playwright contexts on
 one headless Chromium (each its own Streamlit session, pages assigned round-robin), and in each
@@ -8,7 +8,9 @@ presses the keep_prob slider's arrow keys (sweeping down and up) with a short th
 the time is up. Reports per-press latency percentiles (key press to rerun finished, measured in
 the page), presses with no rerun within 15 s, exceptions shown on pages, websocket disconnects,
 and the server's resident memory before, after, and after a second round (caches are bounded,
-so the second round should not add much). Target (issue 7): no errors, p95 under 2 s at N = 6.
+so the second round should not add much), overall and per page. Target (issue 7): no errors, p95
+under 2 s at N = 6. By default each session has its own seed, so no session profits from another's
+cached results; `--shared-link` puts them all on seed 0, as when a class opens the instructor's link.
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ async def session(browser, url: str, seconds: float, report: dict) -> None:
                 report["missed"] += 1
             step += 1
             await page.wait_for_timeout(200)  # a learner's think time between moves
-        report["latencies"] += await page.evaluate("() => window.__latencies")
+        latencies = await page.evaluate("() => window.__latencies")
+        report["latencies"] += latencies
+        report["by_page"].setdefault(url.split("/")[-1].split("?")[0], []).extend(latencies)
         report["exceptions"] += await page.locator('[data-testid="stException"]').count()
     except Exception as error:  # a session that could not even load counts as an error
         report["failures"].append(f"{url}: {error}")
@@ -71,11 +75,14 @@ async def session(browser, url: str, seconds: float, report: dict) -> None:
         await context.close()
 
 
-async def round_of_load(app_url: str, pages: list[str], sessions: int, seconds: float) -> dict:
-    report = {"latencies": [], "missed": 0, "exceptions": 0, "disconnects": [], "failures": []}
+async def round_of_load(app_url: str, pages: list[str], sessions: int, seconds: float, shared_link: bool) -> dict:
+    report = {"latencies": [], "by_page": {}, "missed": 0, "exceptions": 0, "disconnects": [], "failures": []}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
-        urls = [f"{app_url}/{pages[i % len(pages)]}?keep_prob=0.95&seed={i}" for i in range(sessions)]
+        # Each session its own seed (nothing cached by one helps another: the worst case), or all on the
+        # instructor's one link (seed 0).
+        urls = [f"{app_url}/{pages[i % len(pages)]}?keep_prob=0.95&seed={0 if shared_link else i}"
+                for i in range(sessions)]
         await asyncio.gather(*(session(browser, url, seconds, report) for url in urls))
         await browser.close()
     return report
@@ -87,6 +94,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--cold", action="store_true", help="without the store of precomputed runs")
+    parser.add_argument("--shared-link", action="store_true",
+                        help="every session on seed 0, as when a class opens one link (default: one seed each)")
     args = parser.parse_args()
     prepare_store(args.cold)
     if not 1 <= args.sessions <= 30 or not 5 <= args.seconds <= 600:
@@ -98,13 +107,14 @@ def main() -> None:
         memory = [("after start", resident_mib(process.pid))]
         reports = []
         for name in ("first round", "second round"):
-            reports.append(asyncio.run(round_of_load(app_url, pages, args.sessions, args.seconds)))
+            reports.append(asyncio.run(round_of_load(app_url, pages, args.sessions, args.seconds, args.shared_link)))
             memory.append((f"after {name}", resident_mib(process.pid)))
     finally:
         process.terminate()
         process.wait(timeout=20)
 
-    print(f"{args.sessions} concurrent sessions x {args.seconds:.0f} s, pages: {', '.join(pages)}\n")
+    seeds = "all on seed 0 (--shared-link)" if args.shared_link else "one seed per session"
+    print(f"{args.sessions} concurrent sessions x {args.seconds:.0f} s, {seeds}, pages: {', '.join(pages)}\n")
     print("| round | presses | median ms | p95 ms | max ms | no rerun in 15 s | exceptions | disconnects | failed |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, report in zip(("first", "second"), reports, strict=True):
@@ -114,6 +124,9 @@ def main() -> None:
               f"| {report['exceptions']} | {len(report['disconnects'])} | {len(report['failures'])} |")
         for failure in report["failures"]:
             print(f"  failure: {failure[:300]}")
+    print("\nper page, both rounds (presses, median ms, p95 ms): " + "; ".join(
+        f"{name} {len(values)}, {statistics.median(values):.0f}, {percentile(values, 0.95):.0f}"
+        for name in pages if (values := [v for report in reports for v in report["by_page"].get(name, [])])))
     print("\nserver resident memory (MiB): " + ", ".join(f"{name} {value:.0f}" for name, value in memory))
 
 
