@@ -54,7 +54,8 @@ def main() -> None:
             page.goto(url)  # open the router first
             wait_for_page(page)
             for url_path in wanted:
-                page.goto(f"{url}/{url_path}" + (f"?{args.query}" if args.query else ""))
+                joiner = "&" if "?" in url_path else "?"  # "masks?masks_view=Network": one view of a page
+                page.goto(f"{url}/{url_path}" + (f"{joiner}{args.query}" if args.query else ""))
                 wait_for_page(page)
                 target = out / f"{url_path or 'home'}-{args.width}.png"
                 # Streamlit scrolls inside its own container, so a "full page" shot would stop at the

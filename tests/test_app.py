@@ -114,3 +114,20 @@ def test_presentation_mode_from_the_url():
     plain = run_app()
     assert plain.toggle(key="present").value is False
     assert not plain.get("html")
+
+
+@pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
+def test_the_speed_yardsticks_run(keep_prob):
+    """benchmarks/baseline_app.py and frame_app.py: the pages bench_interaction.py compares every lesson with."""
+    from tests.conftest import ROOT
+
+    bare = AppTest.from_file(str(ROOT / "benchmarks" / "baseline_app.py"), default_timeout=60)
+    bare.query_params["keep_prob"] = keep_prob
+    framed = AppTest.from_file(str(ROOT / "benchmarks" / "frame_app.py"), default_timeout=60)
+    framed.query_params["keep_prob"] = keep_prob
+    for at, title in ((bare.run(), "Baseline"), (framed.run(), "Baseline in the app's frame")):
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+        assert len(at.get("plotly_chart")) == 1
+        assert at.sidebar.slider(key="keep_prob").value == float(keep_prob)
+    assert framed.sidebar.number_input(key="seed").value == DEFAULT_SEED  # the app's own sidebar, not a copy
