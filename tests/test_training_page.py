@@ -126,3 +126,15 @@ def test_keep_prob_one_trains_a_single_run_for_both_curves():
     run = cached.DigitsRun(n_train=100, keep_prob=1.0, keep_prob_input=1.0, epochs=2, width=16, seed=1)
     *_, (with_dropout, without_dropout, done) = cached.paired_stream(run, min_interval=0.0)
     assert done and with_dropout is without_dropout
+
+
+def test_a_dropout_network_that_has_not_learned_is_called_out():
+    """At keep_prob 0.05 the dropout run stays near chance: the page says so, with the run's own numbers."""
+    at = _open({**SMALL, "keep_prob": "0.05"})
+    assert not at.exception
+    called_out = [w.value for w in at.warning if "has not learned" in w.value]
+    assert len(called_out) == 1
+    assert "keep_prob 0.05" in called_out[0] and "about 3 of the 64 units" in called_out[0] and "by 20" in called_out[0]
+    learned = _open({**SMALL, "lab_epochs": "30", "keep_prob": "0.5"})  # the control: this one does learn
+    assert not learned.exception
+    assert not any("has not learned" in w.value for w in learned.warning)
