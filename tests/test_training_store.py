@@ -75,6 +75,7 @@ def test_missing_damaged_or_foreign_files_count_as_missing(store_on):
     assert store.load_arrays(other) is None
     store._path(key).write_bytes(b"not an npz file")
     assert store.load_arrays(key) is None and store.load_run(key) is None
+    assert not store.has(key)  # so the precompute step writes it again
     store.save_arrays(key, x=np.arange(3))  # not a run: no weights, no config
     assert store.load_run(key) is None
 

@@ -54,8 +54,8 @@ def _path(key: tuple) -> Path | None:
 
 
 def has(key: tuple) -> bool:
-    path = _path(key)
-    return path is not None and path.exists()
+    """Whether a readable file for `key` is there (a damaged one counts as missing, so it is computed again)."""
+    return load_arrays(key) is not None
 
 
 def save_arrays(key: tuple, **arrays: np.ndarray) -> Path | None:
