@@ -66,7 +66,8 @@ def round_trip(lesson, view: dict[str, str]) -> AppTest:
         reopened.query_params[key] = value
     reopened.run()
     assert not reopened.exception
-    assert not reopened.warning, [w.value for w in reopened.warning]
+    link_warnings = [w.value for w in reopened.warning if "link" in w.icon]  # a lesson's own advice may show
+    assert not link_warnings, link_warnings
     assert reopened.slider(key="keep_prob").value == 0.35
     assert round(reopened.number_input(key="seed").value) == 7
     assert values_of(reopened, own) == expected
