@@ -181,7 +181,7 @@ def test_start_precompute_only_when_allowed_and_needed(small_defaults, monkeypat
     monkeypatch.setenv(cached.PRECOMPUTE_ENV, "1")
     cached.start_precompute.clear()
     assert cached.start_precompute() == "process"
-    assert started[0][1:3] == ["-m", "ui.cached.precompute"] and "--parent" in started[0]
+    assert started[0][1:3] == ["-m", "ui.cached.precompute"] and "--parent" in started[0] and "--nice" in started[0]
     cached.start_precompute.clear()
     precompute.run(precompute.plan())  # everything stored: nothing to start
     assert cached.start_precompute() is None and len(started) == 1

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from ui.lessons import all_pages
+
 KEEP_PROB_KEY = "keep_prob"
 SEED_KEY = "seed"
 DEFAULT_KEEP_PROB = 0.5  # the original paper's choice for hidden units
@@ -198,8 +200,6 @@ def run_frame(root: str = "", home: str | None = None) -> None:
     root: prefix of the page files (a main script outside the project folder passes the folder);
     home: another file to show at / instead of Home (benchmarks/frame_app.py: the baseline inside this frame).
     """
-    from ui.lessons import all_pages
-
     sections: dict[str, list] = {}
     for lesson in all_pages():
         if lesson.url_path:

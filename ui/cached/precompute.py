@@ -1,6 +1,6 @@
 """Train ahead of time what Training lab and Inference show at their default settings, at every keep_prob.
 
-    python -m ui.cached.precompute [--seed 0] [--parent PID]
+    python -m ui.cached.precompute [--seed 0] [--parent PID] [--nice N]
 
 The sidebar's keep_prob moves in steps of 0.05, so the default views can only ever ask for 21 digits
 networks, 21 Monte-Carlo curves and 21 toy networks per seed. Training one takes 1-3 s, far too long for a
@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--parent", type=int, default=None, help="stop when this process is gone")
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's priority by this much")
     args = parser.parse_args(argv)
+    if args.nice and hasattr(os, "nice"):
+        os.nice(args.nice)
     folder = store.store_dir()
     if folder is None:
         print("the store is switched off (DROPOUT_LAB_STORE=off): nothing to do")

@@ -411,8 +411,7 @@ def start_precompute() -> subprocess.Popen | None:
         return None
     if not precompute.missing(precompute.plan()):
         return None
-    return subprocess.Popen(
-        [sys.executable, "-m", "ui.cached.precompute", "--parent", str(os.getpid())], cwd=str(store.ROOT),
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: os.nice(15),  # the server's reruns come first
+    return subprocess.Popen(  # at low priority (--nice): the server's reruns come first
+        [sys.executable, "-m", "ui.cached.precompute", "--parent", str(os.getpid()), "--nice", "15"],
+        cwd=str(store.ROOT), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
