@@ -111,12 +111,16 @@ with curves_tab:
         metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
                           help="Test error minus train error after the last epoch.")
         if 0.0 < keep_prob < 1.0 and final_with["train_error"] >= 0.5:  # at 0 the warning above has said why
+            silent = max(cached.sparsity(run)[0][f"dropout {keep_prob:.2f}"])  # share of ReLU outputs at 0
             st.warning(
                 f"**The dropout network has not learned:** after {run.epochs} epochs it still gets "
                 f"{100 * final_with['train_error']:.0f}% of its own training images wrong (guessing gets 90%). "
                 f"With keep_prob {keep_prob:.2f} each step keeps about {keep_prob * run.width:.0f} of the {run.width} "
-                f"units of a layer and multiplies them by {1 / keep_prob:.3g}. Srivastava et al. kept 0.5 to 0.8 of "
-                "the hidden units; try a larger keep_prob, or more epochs.",
+                f"units of a layer and multiplies them by {1 / keep_prob:.3g}. "
+                + (f"Its hidden units have gone silent: {100 * silent:.0f}% of a layer's ReLU outputs are 0 on the "
+                   "test images (the chart on the right below), so almost no signal reaches the output. "
+                   if silent >= 0.95 else "")
+                + "Srivastava et al. kept 0.5 to 0.8 of the hidden units; try a larger keep_prob, or more epochs.",
                 icon=":material/trending_flat:",
             )
         st.caption(f"One test image is {100 / 797:.2f} points of error, and the error of a single run scatters by "

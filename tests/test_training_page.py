@@ -135,6 +135,8 @@ def test_a_dropout_network_that_has_not_learned_is_called_out():
     called_out = [w.value for w in at.warning if "has not learned" in w.value]
     assert len(called_out) == 1
     assert "keep_prob 0.05" in called_out[0] and "about 3 of the 64 units" in called_out[0] and "by 20" in called_out[0]
+    silent = max(cached.sparsity(cached.DigitsRun(100, 0.05, 1.0, 5, 64, 0))[0]["dropout 0.05"])
+    assert ("gone silent" in called_out[0]) == (silent >= 0.95)
     learned = _open({**SMALL, "lab_epochs": "30", "keep_prob": "0.5"})  # the control: this one does learn
     assert not learned.exception
     assert not any("has not learned" in w.value for w in learned.warning)
