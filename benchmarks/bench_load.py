@@ -42,7 +42,7 @@ def resident_mib(pid: int) -> float:
     return float("nan")
 
 
-async def session(browser, url: str, seconds: float, report: dict) -> None:
+async def session(browser, url: str, name: str, seconds: float, report: dict) -> None:
     context = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
     page.on("websocket", lambda ws: ws.on("close", lambda _: report["disconnects"].append(url)))
@@ -67,7 +67,7 @@ async def session(browser, url: str, seconds: float, report: dict) -> None:
             await page.wait_for_timeout(200)  # a learner's think time between moves
         latencies = await page.evaluate("() => window.__latencies")
         report["latencies"] += latencies
-        report["by_page"].setdefault(url.split("/")[-1].split("?")[0], []).extend(latencies)
+        report["by_page"].setdefault(name, []).extend(latencies)
         report["exceptions"] += await page.locator('[data-testid="stException"]').count()
     except Exception as error:  # a session that could not even load counts as an error
         report["failures"].append(f"{url}: {error}")
@@ -81,9 +81,10 @@ async def round_of_load(app_url: str, pages: list[str], sessions: int, seconds: 
         browser = await playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         # Each session its own seed (nothing cached by one helps another: the worst case), or all on the
         # instructor's one link (seed 0).
-        urls = [f"{app_url}/{pages[i % len(pages)]}?keep_prob=0.95&seed={0 if shared_link else i}"
-                for i in range(sessions)]
-        await asyncio.gather(*(session(browser, url, seconds, report) for url in urls))
+        names = [pages[i % len(pages)] for i in range(sessions)]
+        urls = [f"{app_url}/{name}?keep_prob=0.95&seed={0 if shared_link else i}" for i, name in enumerate(names)]
+        await asyncio.gather(*(session(browser, url, name, seconds, report)
+                               for url, name in zip(urls, names, strict=True)))
         await browser.close()
     return report
 

@@ -110,15 +110,18 @@ with curves_tab:
         metrics[2].metric("gap, no dropout", f"{100 * gap_without:.2f} points")
         metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
                           help="Test error minus train error after the last epoch.")
+        zero_fraction, _ = cached.sparsity(run)  # per model ("no dropout", then the dropout run), per layer
         if 0.0 < keep_prob < 1.0 and final_with["train_error"] >= 0.5:  # at 0 the warning above has said why
-            silent = max(cached.sparsity(run)[0][f"dropout {keep_prob:.2f}"])  # share of ReLU outputs at 0
+            *_, dropout_zero_fraction = zero_fraction.values()
+            silent = max(dropout_zero_fraction)  # the largest share of a layer's ReLU outputs at 0
             st.warning(
                 f"**The dropout network has not learned:** after {run.epochs} epochs it still gets "
                 f"{100 * final_with['train_error']:.0f}% of its own training images wrong (guessing gets 90%). "
                 f"With keep_prob {keep_prob:.2f} each step keeps about {keep_prob * run.width:.0f} of the {run.width} "
                 f"units of a layer and multiplies them by {1 / keep_prob:.3g}. "
                 + (f"Its hidden units have gone silent: {100 * silent:.0f}% of a layer's ReLU outputs are 0 on the "
-                   "test images (the chart on the right below), so almost no signal reaches the output. "
+                   "test images (the chart \"Share of hidden units that are off\" below), so almost no signal "
+                   "reaches the output. "
                    if silent >= 0.95 else "")
                 + "Srivastava et al. kept 0.5 to 0.8 of the hidden units; try a larger keep_prob, or more epochs.",
                 icon=":material/trending_flat:",
@@ -132,7 +135,6 @@ with curves_tab:
             st.plotly_chart(figures.gap_curves(with_dropout.history, without_dropout.history, keep_prob=keep_prob,
                                                keep_prob_input=run.keep_prob_input, epochs=run.epochs),
                             width="stretch", key="lab_gap")
-        zero_fraction, _ = cached.sparsity(run)
         with sparsity_column:
             st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
         st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # The suite sees no disk store of precomputed runs (so a run is trained where a test expects it) and starts
 # no background training (it would compete with the tests for the CPU). Servers started here inherit both;
-# tests/test_store.py switches the store on, in a temporary folder.
+# tests/test_training_store.py switches the store on, in a temporary folder.
 os.environ.setdefault("DROPOUT_LAB_STORE", "off")
 os.environ.setdefault("DROPOUT_LAB_PRECOMPUTE", "0")
 APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against the test file

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP, lesson_views, open_view, pages_calling, tab_sizes
+from tests.conftest import APP, ROOT, lesson_views, open_view, pages_calling, tab_sizes
 from ui.lessons import LESSONS, all_pages
 from ui.state import DEFAULT_KEEP_PROB, DEFAULT_SEED, SEED_MAX, parse_float, parse_int
 
@@ -119,8 +119,6 @@ def test_presentation_mode_from_the_url():
 @pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
 def test_the_speed_yardsticks_run(keep_prob):
     """benchmarks/baseline_app.py and frame_app.py: the pages bench_interaction.py compares every lesson with."""
-    from tests.conftest import ROOT
-
     bare = AppTest.from_file(str(ROOT / "benchmarks" / "baseline_app.py"), default_timeout=60)
     bare.query_params["keep_prob"] = keep_prob
     framed = AppTest.from_file(str(ROOT / "benchmarks" / "frame_app.py"), default_timeout=60)

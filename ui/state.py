@@ -18,6 +18,7 @@ from ui.lessons import all_pages
 KEEP_PROB_KEY = "keep_prob"
 SEED_KEY = "seed"
 DEFAULT_KEEP_PROB = 0.5  # the original paper's choice for hidden units
+KEEP_PROB_STEP = 0.05  # the sidebar slider's step (ui.cached.precompute trains every value it can take)
 DEFAULT_SEED = 0
 SEED_MAX = 9_999  # seeds are for sharing views; four digits are plenty
 ROUTER_FLAG = "_router_running"  # True while app.py's navigation is running a page
@@ -136,7 +137,7 @@ def shared_sidebar() -> Settings:
             min_value=0.0,
             max_value=1.0,
             value=DEFAULT_KEEP_PROB,
-            step=0.05,
+            step=KEEP_PROB_STEP,
             key=KEEP_PROB_KEY,
             bind="query-params",
             help="The probability of KEEPING a unit. PyTorch's `p` and Keras' `rate` are 1 − keep_prob.",

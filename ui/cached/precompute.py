@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -36,9 +37,9 @@ logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
 
 from ui.cached import store  # noqa: E402
 from ui.cached import training as cached  # noqa: E402
-from ui.state import DEFAULT_SEED  # noqa: E402
+from ui.state import DEFAULT_SEED, KEEP_PROB_STEP  # noqa: E402
 
-KEEP_PROBS = tuple(round(0.05 * i, 2) for i in range(21))  # every value of the sidebar slider
+KEEP_PROBS = tuple(round(i * KEEP_PROB_STEP, 2) for i in range(round(1 / KEEP_PROB_STEP) + 1))  # the slider's values
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,13 @@ def plan(seed: int = DEFAULT_SEED, keep_probs: tuple[float, ...] | None = None) 
     for keep_prob in _order(KEEP_PROBS if keep_probs is None else keep_probs):
         lab_run = cached.lab_default_run(keep_prob, seed)  # Training lab
         model = cached.inference_run(keep_prob, seed)  # Inference (the same network unless a test swaps it)
-        for run in (lab_run, model):
-            tasks.setdefault(run.key(), Task(run.key(), lambda run=run: store.save_run(run.key(),
-                                                                                       cached.train_digits(run))))
         mc_args = (model, cached.DEFAULT_MC_MAX_K, cached.DEFAULT_REPEATS)
-        key = cached.mc_curve_key(*mc_args)
-        tasks.setdefault(key, Task(key, lambda args=mc_args: cached.store_mc_curve(*args)))
         toy_args = (cached.TOY_SHAPES[0], cached.DEFAULT_TOY_NOISE, cached.DEFAULT_TOY_SIZE, keep_prob, seed)
-        key = cached.toy_key(*toy_args)
-        tasks.setdefault(key, Task(key, lambda args=toy_args: store.save_run(cached.toy_key(*args),
-                                                                             cached.train_toy(*args))))
+        for key, make, args in ((lab_run.key(), cached.store_digits, (lab_run,)),
+                                (model.key(), cached.store_digits, (model,)),
+                                (cached.mc_curve_key(*mc_args), cached.store_mc_curve, mc_args),
+                                (cached.toy_key(*toy_args), cached.store_toy, toy_args)):
+            tasks.setdefault(key, Task(key, functools.partial(make, *args)))
     return list(tasks.values())
 
 

@@ -173,6 +173,11 @@ def train_digits(run: DigitsRun) -> mlp.TrainResult:
     return final
 
 
+def store_digits(run: DigitsRun) -> None:
+    """Train the run now and put it in the disk store (ui.cached.precompute)."""
+    store.save_run(run.key(), train_digits(run))
+
+
 def digits_stream(run: DigitsRun) -> Iterator[mlp.TrainResult]:
     """The run as it trains (one result per epoch), or the remembered result at once."""
     return _stream(run.key(), run.iterate)
@@ -224,7 +229,8 @@ def misclassified(run: DigitsRun, limit: int = 16) -> tuple[np.ndarray, np.ndarr
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def sparsity(run: DigitsRun) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
-    """Per model: the mean share of hidden units at 0 per layer, and each last-layer unit's mean activation."""
+    """Per model ("no dropout" first, then the dropout run): the mean share of hidden units at 0 per layer, and
+    each last-layer unit's mean activation."""
     _, X_test, _, _ = digits_split(run.seed)
     zero_fraction, unit_means = {}, {}
     for name, settings in (("no dropout", run.without_dropout()), (f"dropout {run.keep_prob:.2f}", run)):
@@ -281,6 +287,11 @@ def train_toy(shape: str, noise: float, n_points: int, keep_prob: float, seed: i
     """Train the toy network now, from scratch (no store, no cache): what `ui.cached.precompute` stores."""
     *_, final = _toy_iter(shape, noise, n_points, keep_prob, seed)
     return final
+
+
+def store_toy(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> None:
+    """Train the toy network now and put it in the disk store (ui.cached.precompute)."""
+    store.save_run(toy_key(shape, noise, n_points, keep_prob, seed), train_toy(shape, noise, n_points, keep_prob, seed))
 
 
 def toy_result(shape: str, noise: float, n_points: int, keep_prob: float, seed: int) -> mlp.TrainResult:
@@ -350,6 +361,7 @@ def mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.n
 
 
 def store_mc_curve(run: DigitsRun, max_k: int, repeats: int) -> None:
+    """Compute the curve now and put it in the disk store (ui.cached.precompute)."""
     ks, errors, weight_scaling = compute_mc_curve(run, max_k, repeats)
     store.save_arrays(mc_curve_key(run, max_k, repeats), ks=ks, errors=errors, weight_scaling=weight_scaling)
 
