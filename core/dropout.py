@@ -108,14 +108,28 @@ def _byte_threshold(keep_prob: float) -> tuple[int, float]:
     return int(whole), remainder
 
 
-def _fill_bernoulli(block: np.ndarray, whole: int, remainder: float, rng: np.random.Generator) -> None:
+def _words_drawn(size: int) -> int:
+    """How many 64-bit words a mask of `size` entries takes from the bit generator: one per 8 entries
+    of each block, plus one that seeds the tie-breaker (see bernoulli_mask)."""
+    full_blocks, rest = divmod(size, _BLOCK)
+    return 1 + full_blocks * (_BLOCK // 8) + -(-rest // 8)
+
+
+def _tie_breaker(rng: np.random.Generator) -> np.random.Generator:
+    """A generator of its own for the rare ties, seeded by ONE word of rng: how many ties a mask has
+    depends on keep_prob, but what rng gives after the mask then does not."""
+    return np.random.default_rng(int(rng.bit_generator.random_raw()))
+
+
+def _fill_bernoulli(block: np.ndarray, whole: int, remainder: float, rng: np.random.Generator,
+                    ties_rng: np.random.Generator) -> None:
     """Fill a 1-D bool array in place with independent Bernoulli((whole + remainder) / 256) draws."""
     # Eight random bytes per 64-bit word, straight from the bit generator.
     random_bytes = rng.bit_generator.random_raw(-(-block.size // 8)).view(np.uint8)[: block.size]
     np.less(random_bytes, whole, out=block)
     ties = np.flatnonzero(random_bytes == whole)  # about 1 entry in 256
     if ties.size:
-        block[ties] = rng.random(ties.size) < remainder
+        block[ties] = ties_rng.random(ties.size) < remainder
 
 
 def bernoulli_mask(shape, keep_prob: float, rng=None) -> np.ndarray:
@@ -126,18 +140,24 @@ def bernoulli_mask(shape, keep_prob: float, rng=None) -> np.ndarray:
     (K whole, 0 <= r < 1), a byte b keeps its entry when b < K, drops it when b > K, and on a tie
     (b == K, probability 1/256) a fresh uniform float decides, kept when below r. So
     P(keep) = K/256 + r/256 = keep_prob to float precision, with no quantisation of keep_prob.
+
+    Coupled across keep_prob: the bytes (and the tie-breaking floats) are the same whatever keep_prob
+    is, and a byte kept at a lower keep_prob is kept at any higher one. So with the same rng state the
+    units kept at keep_prob 0.3 are a subset of those kept at 0.6: lowering keep_prob drops units one
+    by one, it never brings a dropped one back. Every keep_prob, 0 and 1 included, takes the same
+    number of words from rng, so what is drawn after the mask does not depend on keep_prob either.
     """
     keep_prob = check_keep_prob(keep_prob)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
-    if keep_prob == 1.0:
-        return np.ones(shape, dtype=bool)
-    if keep_prob == 0.0:
-        return np.zeros(shape, dtype=bool)
     rng = make_rng(rng)
+    if keep_prob in (0.0, 1.0):  # nothing random to decide, but rng moves on as at any other keep_prob
+        rng.bit_generator.random_raw(_words_drawn(math.prod(shape)))
+        return np.full(shape, keep_prob == 1.0)
     whole, remainder = _byte_threshold(keep_prob)
+    ties_rng = _tie_breaker(rng)
     mask = np.empty(math.prod(shape), dtype=bool)
     for start in range(0, mask.size, _BLOCK):
-        _fill_bernoulli(mask[start : start + _BLOCK], whole, remainder, rng)
+        _fill_bernoulli(mask[start : start + _BLOCK], whole, remainder, rng, ties_rng)
     return mask.reshape(shape)
 
 
@@ -146,12 +166,13 @@ def _masked_dropout_in_blocks(x: np.ndarray, keep_prob: float, factor, rng) -> t
     block by block so that each block is still in the CPU cache when it is multiplied (~1.3x faster
     than drawing the whole mask first on 1e7 entries)."""
     whole, remainder = _byte_threshold(keep_prob)
+    ties_rng = _tie_breaker(rng)
     flat_x = x.reshape(-1)
     mask = np.empty(x.size, dtype=bool)
     out = np.empty(x.size, dtype=x.dtype)
     for start in range(0, x.size, _BLOCK):
         block = slice(start, start + _BLOCK)
-        _fill_bernoulli(mask[block], whole, remainder, rng)
+        _fill_bernoulli(mask[block], whole, remainder, rng, ties_rng)
         np.multiply(flat_x[block], mask[block], out=out[block])
         out[block] *= factor
     return mask.reshape(x.shape), out.reshape(x.shape)

@@ -204,9 +204,10 @@ def _check_seed(seed) -> int:
 
 
 def mask_rng(keep_prob: float, seed: int) -> np.random.Generator:
-    """The Generator of the live mask. keep_prob is part of its seed, so every setting gives a fresh
-    draw to reason about (the lessons instead nest their masks across keep_prob)."""
-    return np.random.default_rng([STREAM_MASK, _check_seed(seed), round(check_keep_prob(keep_prob) * 10_000)])
+    """The Generator of the live mask: the same random numbers at every keep_prob (checked here all the
+    same), so, as in every lesson, the units kept at a lower keep_prob are a subset of those kept at a higher one."""
+    check_keep_prob(keep_prob)
+    return np.random.default_rng([STREAM_MASK, _check_seed(seed)])
 
 
 def live_forward_pass(keep_prob: float, seed: int) -> ForwardPass:

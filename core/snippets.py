@@ -97,26 +97,27 @@ def bernoulli_mask(shape, keep_prob, rng):
     With keep_prob * 256 = K + r (K whole), a byte b keeps its entry if b < K, drops it if b > K,
     and on a tie a uniform float decides (kept if below r): P(keep) = (K + r) / 256 = keep_prob.
     """
-    if keep_prob == 1.0:
-        return np.ones(shape, dtype=bool)
-    if keep_prob == 0.0:
-        return np.zeros(shape, dtype=bool)
+    size = math.prod(shape)
+    if keep_prob in (0.0, 1.0):  # rng still moves on by the words any other keep_prob would take
+        rng.bit_generator.random_raw(1 + size // {block} * {block_words} + -(-(size % {block}) // 8))
+        return np.full(shape, keep_prob == 1.0)
     whole, remainder = divmod(keep_prob * 256.0, 1.0)
-    mask = np.empty(math.prod(shape), dtype=bool)
-    for start in range(0, mask.size, {block}):  # blocks of {block} entries
+    ties_rng = np.random.default_rng(int(rng.bit_generator.random_raw()))  # ties get a generator of their own
+    mask = np.empty(size, dtype=bool)
+    for start in range(0, size, {block}):  # blocks of {block} entries
         block = mask[start:start + {block}]
         random_bytes = rng.bit_generator.random_raw(-(-block.size // 8)).view(np.uint8)[:block.size]
         np.less(random_bytes, int(whole), out=block)
         ties = np.flatnonzero(random_bytes == int(whole))
         if ties.size:
-            block[ties] = rng.random(ties.size) < remainder
+            block[ties] = ties_rng.random(ties.size) < remainder
     return mask.reshape(shape)
 '''
 
 
 def _bernoulli_source() -> str:
     """The app's mask sampling (core.dropout.bernoulli_mask) written out with NumPy alone."""
-    return _BERNOULLI.format(block=_BLOCK)
+    return _BERNOULLI.format(block=_BLOCK, block_words=_BLOCK // 8)
 
 
 def masks_snippet(keep_prob: float, seed: int, iteration: int, *, self_contained: bool = False) -> str:
