@@ -36,6 +36,9 @@ LESSONS: tuple[Lesson, ...] = (
            "Training"),
     Lesson("pages/inference.py", "Inference", "inference", ":material/query_stats:",
            "Weight scaling vs Monte-Carlo averaging over masks, and MC-dropout uncertainty.", "Training"),
+    Lesson("pages/pitfalls.py", "Pitfalls", "pitfalls", ":material/bug_report:",
+           "Six dropout bugs real code ships, each live beside its fix: test-time dropout, mask shape, flipped "
+           "comparison, training loss, BatchNorm, activation order.", "Practice"),
     Lesson("pages/self_check.py", "Self-check", "self_check", ":material/quiz:",
            "Predict, then reveal: live questions computed from your keep_prob, and one on every common confusion.",
            "Practice"),
