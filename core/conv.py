@@ -30,6 +30,7 @@ __all__ = [
     "FILTER_SHORT_NAMES",
     "MASK_KINDS",
     "conv2d_same",
+    "describe_filter_bank",
     "digit_images",
     "dropblock_mask",
     "feature_maps",
@@ -52,14 +53,15 @@ _DIAGONAL = np.array([[0.0, 1.0, 2.0], [-1.0, 0.0, 1.0], [-2.0, -1.0, 0.0]]) / 4
 _BLUR = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0
 _SPOT = np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]) / 2.0
 
-# Edge filters come in +/- pairs, as in a trained first layer: after a ReLU each keeps one polarity.
+# The vertical and horizontal edge filters come in +/- pairs, as in a trained first layer (after a ReLU
+# each keeps one polarity); the two diagonal edge filters have one polarity each.
 _FILTERS = {
     "vertical edge +": _SOBEL_X,  # dark on the left, bright on the right
     "vertical edge −": -_SOBEL_X,
     "horizontal edge +": _SOBEL_X.T,  # dark above, bright below
     "horizontal edge −": -_SOBEL_X.T,
-    "diagonal edge ╱": _DIAGONAL,
-    "diagonal edge ╲": _DIAGONAL[:, ::-1],
+    "diagonal edge ╱": _DIAGONAL[:, ::-1],  # bright above-left, dark below-right: an edge (or a stroke) along ╱
+    "diagonal edge ╲": _DIAGONAL,  # bright above-right, dark below-left: an edge (or a stroke) along ╲
     "blur": _BLUR,
     "centre spot": _SPOT,  # bright centre on a darker surround
 }
@@ -73,6 +75,40 @@ MASK_KINDS: tuple[str, ...] = ("element", "channel", "dropblock")
 def filter_bank() -> np.ndarray:
     """The fixed 3x3 filters, shape (C, 3, 3) in the order of FILTER_NAMES (a fresh array)."""
     return np.stack([kernel.copy() for kernel in _FILTERS.values()])
+
+
+def _and_join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe_filter_bank(names=FILTER_NAMES) -> str:
+    """The filter bank in words, read from its labels (so the words cannot drift from the bank).
+
+    An edge label ending in " +" or " −" is one polarity of that edge; an edge whose two polarities are
+    both labelled is said to come in both, any other edge in one. For the bank here:
+    'vertical and horizontal edges in both polarities (+ and −), one diagonal ╱ and one diagonal ╲
+    edge (one polarity each), a blur and a centre spot'.
+    """
+    signs = {}  # edge orientation -> the polarities labelled, in label order
+    others = []
+    for name in names:
+        base, _, sign = name.rpartition(" ")
+        if sign not in ("+", "−"):
+            base, sign = name, ""
+        if "edge" in base.split():
+            signs.setdefault(" ".join(word for word in base.split() if word != "edge"), []).append(sign)
+        else:
+            others.append(name)
+    both = [orientation for orientation, found in signs.items() if {"+", "−"} <= set(found)]
+    single = [orientation for orientation in signs if orientation not in both]
+    parts = []
+    if both:
+        parts.append(f"{_and_join(both)} edge{'s' if len(both) > 1 else ''} in both polarities (+ and −)")
+    if single:
+        each = " (one polarity each)" if len(single) > 1 else " (one polarity)"
+        parts.append(_and_join([f"one {orientation}" for orientation in single]) + " edge" + each)
+    parts += [f"a {name}" for name in others]
+    return _and_join(parts) if parts else "no filters"
 
 
 # --- images ------------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ st.markdown(
     """
 A convolutional layer turns a picture into **feature maps**: one 2-D map per filter (a *channel*),
 each pixel saying how strongly that filter responds at that place. Neighbouring pixels of a map
-look at overlapping patches of the picture, so they carry almost the same value. Plain dropout
-drops pixels one by one, and a dropped pixel's neighbours still say what it was: the next layer,
-which looks at 3x3 patches anyway, barely notices. **Spatial dropout** (Tompson et al. 2015) draws
-one keep-or-drop decision per *map*, so a dropped feature is gone everywhere at once.
+look at overlapping patches of the picture, so their values are strongly correlated. Plain dropout
+drops pixels one by one, and a dropped pixel's neighbours still say much of what it was: the next
+layer, which looks at 3x3 patches anyway, loses little (the *Why* view measures how much).
+**Spatial dropout** (Tompson et al. 2015) draws one keep-or-drop decision per *map*, so a dropped
+feature is gone everywhere at once.
 """
 )
 st.latex(
@@ -68,7 +69,7 @@ picture_column, maps_column = st.columns([1.1, 3])
 with picture_column:
     st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
     st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
-               "filters (edges in four orientations and both polarities, a blur, a centre spot).")
+               f"filters: {conv.describe_filter_bank(shown.names)}.")
 with maps_column:
     st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
                     width="stretch", key="conv_clean_maps")
@@ -89,7 +90,9 @@ with masks_tab:
             st.caption(f"{element_kept} of {element_total} pixels kept. " + (
                 "Nothing is dropped." if element_kept == element_total else
                 "Everything is dropped." if element_kept == 0 else
-                "Every map keeps pixels all over its shape, with scattered holes between them."))
+                "Every map keeps pixels all over its shape, with scattered holes between them."
+                if 2 * element_kept >= element_total else
+                "Most pixels are dropped; the few kept ones are scattered over every map."))
         with channel_column:
             st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
             st.plotly_chart(map_grid(shown.maps, shown.short_names, "After spatial dropout: one draw per map",
@@ -103,7 +106,10 @@ with masks_tab:
             f"negative (the colour scale of the maps above). Kept values are drawn before the 1/keep_prob rescale, "
             f"which multiplies every kept value by the same {1 / keep_prob if keep_prob > 0 else 0:.2f} and would "
             f"only change the colour scale."
-            if keep_prob > 0 else
+            if 0 < keep_prob < 1 else
+            "Nothing is grey: at keep_prob 1 no pixel and no map is dropped, and the 1/keep_prob rescale is 1. White "
+            "= an activation of 0, red = positive, blue = negative (the colour scale of the maps above)."
+            if keep_prob >= 1 else
             "Grey = dropped. At keep_prob 0 both kinds of dropout remove everything: nothing reaches the next layer "
             "(and nothing is learned through this layer)."
         )
@@ -118,11 +124,8 @@ with why_tab:
             st.plotly_chart(correlation_figure(measured.distances, measured.correlation, shown.names,
                                                input_correlation=measured.input_correlation),
                             width="stretch", key="conv_correlation")
-            st.caption(
-                f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in the same "
-                f"map. At d = 1 the correlation is {measured.nearest_correlation_range()}: a pixel's neighbour is "
-                f"almost a copy."
-            )
+            st.caption(f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in "
+                       f"the same map. {measured.nearest_correlation_sentence(shown.names)}")
         with info_column:
             st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
                                                block_size=int(block_size)),
@@ -146,10 +149,11 @@ with why_tab:
                     icon=":material/info:")
         else:
             st.info(
-                f"At keep_prob {keep_prob:.2f} element-wise dropout removes {drop:.0%} of the pixels, yet "
-                f"**{at_current['element']:.0%}** of the information is still there or restorable from neighbours. "
+                f"At keep_prob {keep_prob:.2f} element-wise dropout removes {drop:.0%} of the pixels, and the "
+                f"neighbours restore {measured.restored_share(keep_prob):.0%} of what it removed: "
+                f"**{at_current['element']:.0%}** of the information is still there or restorable. "
                 f"Spatial dropout leaves **{at_current['channel']:.0%}**, about keep_prob itself: what is gone is "
-                f"gone. DropBlock with {block_size}×{block_size} blocks sits between ({at_current['dropblock']:.0%}).",
+                f"gone. {measured.dropblock_sentence(keep_prob, int(block_size))}",
                 icon=":material/insights:",
             )
 
@@ -204,10 +208,11 @@ With block size 1 it is element-wise dropout.
             )
 
 st.success(
-    "**What to notice.** Under element-wise dropout the maps keep their shape and the curve (in *Why*) stays far above "
-    "the diagonal: the neighbours restore most of each hole, so the next layer loses little, and the dropout mostly "
-    "adds noise (Tompson et al. 2015 argue it then acts much like a smaller learning rate). Spatial dropout sits on "
-    "the diagonal: a dropped map is gone as a whole, so the other channels have to carry the feature.",
+    "**What to notice.** Under element-wise dropout the information curve (in *Why*) stays above the dotted "
+    "diagonal: the neighbours restore part of every hole, most of it from keep_prob 0.5 up, so the next layer loses "
+    "much less than the share of pixels dropped, and the dropout mostly adds noise (Tompson et al. 2015 argue it then "
+    "acts much like a smaller learning rate). Spatial dropout sits on the diagonal: a dropped map is gone as a whole, "
+    "so the other channels have to carry the feature.",
     icon=":material/lightbulb:",
 )
 

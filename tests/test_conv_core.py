@@ -9,6 +9,7 @@ from core.conv import (
     FILTER_NAMES,
     FILTER_SHORT_NAMES,
     conv2d_same,
+    describe_filter_bank,
     digit_images,
     dropblock_mask,
     feature_maps,
@@ -142,6 +143,51 @@ def test_filter_bank_and_feature_maps():
     assert feature_maps(images, border=2).shape == (3, len(FILTER_NAMES), 28, 28)
 
 
+def _stroke(direction: str, size: int = 24, half_width: int = 1) -> np.ndarray:
+    """A bright diagonal stroke on black, 2 half_width + 1 pixels thick, away from the picture's corners.
+
+    Rows grow downwards, so "╱" runs from the bottom-left to the top-right (row + col constant) and "╲"
+    from the top-left to the bottom-right (row - col constant).
+    """
+    rows, cols = np.mgrid[0:size, 0:size]
+    across = rows + cols - (size - 1) if direction == "╱" else rows - cols
+    middle = (np.abs(rows - (size - 1) / 2) < size / 3) & (np.abs(cols - (size - 1) / 2) < size / 3)
+    return ((np.abs(across) <= half_width) & middle).astype(float)
+
+
+@pytest.mark.parametrize("direction", ["╱", "╲"])
+def test_a_diagonal_stroke_excites_the_edge_channel_named_after_it(direction):
+    picture = _stroke(direction)
+    size = picture.shape[0]
+    if direction == "╱":  # the drawing is what its name says: bright near bottom-left and top-right
+        assert picture[size - 7, 6] == 1.0 and picture[6, size - 7] == 1.0 and picture[6, 6] == 0.0
+    else:
+        assert picture[6, 6] == 1.0 and picture[size - 7, size - 7] == 1.0 and picture[size - 7, 6] == 0.0
+    energy = (feature_maps(picture[None], relu=True)[0] ** 2).sum(axis=(1, 2))  # (C,)
+    edges = {name: float(e) for name, e in zip(FILTER_NAMES, energy, strict=True) if "edge" in name}
+    own, other = f"diagonal edge {direction}", "diagonal edge " + ("╲" if direction == "╱" else "╱")
+    assert max(edges, key=edges.get) == own, edges
+    assert edges[own] > 3 * edges[other], edges  # measured: about 8 times
+    assert FILTER_SHORT_NAMES[FILTER_NAMES.index(own)] == f"{direction} edge"
+
+
+def test_the_bank_description_follows_its_labels_and_its_kernels():
+    assert describe_filter_bank() == ("vertical and horizontal edges in both polarities (+ and −), one diagonal ╱ and "
+                                      "one diagonal ╲ edge (one polarity each), a blur and a centre spot")
+    assert describe_filter_bank(("vertical edge +", "vertical edge −", "blur")) == (
+        "vertical edge in both polarities (+ and −) and a blur")
+    assert describe_filter_bank(("diagonal edge ╱",)) == "one diagonal ╱ edge (one polarity)"
+    # The labels' polarities are the kernels': a "+"/"−" pair is one kernel and its negative, and no other
+    # kernel is the negative of one in the bank.
+    bank = dict(zip(FILTER_NAMES, filter_bank(), strict=True))
+    for name, kernel in bank.items():
+        negatives = [other for other, k in bank.items() if np.array_equal(k, -kernel)]
+        if name.endswith((" +", " −")):
+            assert negatives == [name[:-1] + ("−" if name.endswith("+") else "+")], name
+        else:
+            assert negatives == [], name
+
+
 def test_upsample_and_digit_images():
     constant = np.full((1, 4, 4), 0.3)
     assert np.allclose(upsample(constant, 3), 0.3)
@@ -238,7 +284,7 @@ def test_correlation_of_an_ar1_field_is_rho_to_the_distance():
 def test_real_feature_maps_are_strongly_correlated_with_their_neighbours():
     maps = feature_maps(digit_images(range(24)))
     correlation = neighbour_correlation(maps, 8)
-    assert np.all(correlation[:, 1] > 0.6)  # the page says "a pixel's neighbour is almost a copy"
+    assert np.all(correlation[:, 1] > 0.6)  # the page says neighbours are "strongly correlated"
     assert np.all(correlation[:, 1] > correlation[:, 8])
 
 

@@ -3,6 +3,8 @@ widgets; bad links for its URL-bound widgets."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -113,3 +115,23 @@ def test_bad_links_warn_and_fall_back(query):
     assert at.select_slider(key="conv_block").value in (1, 3, 5, 7)
     for label, count in CHARTS_PER_VIEW.items():  # every view still draws all its charts
         assert len(charts(show_view(at, VIEW, label))) == CHARTS_ABOVE + count, label
+
+
+@pytest.mark.parametrize("keep_prob", ["0.05", "0.8"])
+def test_the_words_follow_the_bank_the_masks_and_the_measurements(keep_prob):
+    from core.conv import FILTER_NAMES, describe_filter_bank
+    from ui.cached.conv import measurements
+
+    value = float(keep_prob)
+    masks_view = open_view(PAGE, VIEW, "Element vs spatial", {"keep_prob": keep_prob})
+    text = page_text(masks_view)
+    assert describe_filter_bank() in text and "four orientations" not in text
+    kept, total = (int(n) for n in re.search(r"(\d+) of (\d+) pixels kept", text).groups())
+    assert kept / total == pytest.approx(value, abs=5 * (value * (1 - value) / total) ** 0.5)
+    assert ("scattered holes" in text) == (2 * kept >= total)
+    assert ("Most pixels are dropped" in text) == (2 * kept < total)
+    why = page_text(open_view(PAGE, VIEW, "Why", {"keep_prob": keep_prob}))
+    measured = measurements("digit", True, 3, 0)
+    assert measured.nearest_correlation_sentence(FILTER_NAMES) in why and "almost a copy" not in why
+    assert f"the neighbours restore {measured.restored_share(value):.0%} of what it removed" in why
+    assert f"**{measured.at(value)['element']:.0%}** of the information" in why

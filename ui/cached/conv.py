@@ -29,6 +29,7 @@ SOURCE_LABELS = {"digit": "a handwritten digit (8x8, upsampled to 32x32)",
 INDEX_MAX = 9  # digit class 0-9, or scene 0-9
 BLOCK_SIZES = (1, 3, 5, 7)  # DropBlock block sides offered (1 = element-wise dropout)
 MAX_DISTANCE = 8  # pixels, for the correlation figure
+STRONG_CORRELATION = 0.6  # from here on a correlation is called strong (0.6-0.8 strong, above 0.8 very strong)
 KEEP_PROB_GRID = tuple(round(0.05 * i, 2) for i in range(21))  # the slider's own steps
 SCENE_SIZE = 48
 _SCENE_BORDER = 1  # scenes are made 2 px larger and the rim the zero padding touches is cut off
@@ -127,6 +128,23 @@ class Measurements:
         """Each curve's value at keep_prob (linear between the grid's points)."""
         return {kind: float(np.interp(keep_prob, self.keep_probs, values)) for kind, values in self.information.items()}
 
+    def restored_share(self, keep_prob: float) -> float:
+        """Of the information element-wise dropout removes at keep_prob (1 - keep_prob of it), the share the
+        neighbours give back: (information left - keep_prob) / (1 - keep_prob). 0 at keep_prob 1 (nothing removed)."""
+        if keep_prob >= 1.0:
+            return 0.0
+        return (self.at(keep_prob)["element"] - keep_prob) / (1.0 - keep_prob)
+
+    def dropblock_sentence(self, keep_prob: float, block_size: int) -> str:
+        """Where DropBlock's information left at keep_prob lies against the other two masks, as measured."""
+        values = self.at(keep_prob)
+        element, channel, block = values["element"], values["channel"], values["dropblock"]
+        if block_size == 1:
+            return f"DropBlock with 1×1 blocks is element-wise dropout ({block:.0%})."
+        if channel < block < element:
+            return f"DropBlock with {block_size}×{block_size} blocks sits between ({block:.0%})."
+        return f"DropBlock with {block_size}×{block_size} blocks leaves {block:.0%}."
+
     def nearest_correlation_range(self) -> str:
         """The channels' correlation at distance 1, as 'a to b'."""
         at_one = self.correlation[:, 1]
@@ -134,6 +152,28 @@ class Measurements:
         if not at_one.size:
             return "not defined (no channel varies)"
         return f"{at_one.min():.2f} to {at_one.max():.2f}"
+
+    def nearest_correlation_sentence(self, names) -> str:
+        """What the correlation at distance 1 says, in words that follow the measured numbers.
+
+        names: the channel names (C,), to say which channel is the least correlated. "Strongly" is
+        said of a correlation of STRONG_CORRELATION or more (the usual reading of 0.6-0.8 as strong).
+        """
+        at_one = self.correlation[:, 1]
+        finite = np.isfinite(at_one)
+        if not finite.any():
+            return "At d = 1 the correlation is not defined: no channel varies."
+        low = int(np.flatnonzero(finite)[np.argmin(at_one[finite])])
+        high = int(np.flatnonzero(finite)[np.argmax(at_one[finite])])
+        numbers = (f"At d = 1 the correlation is {at_one[low]:.2f} ({names[low]}) to {at_one[high]:.2f} "
+                   f"({names[high]})")
+        strong = int(np.sum(at_one[finite] >= STRONG_CORRELATION))
+        if strong == finite.sum():
+            return numbers + ": in every channel a pixel and its neighbour are strongly correlated."
+        if strong:
+            return numbers + (f": a pixel and its neighbour are strongly correlated in {strong} of "
+                              f"{finite.sum()} channels.")
+        return numbers + ": no channel's neighbours are strongly correlated here."
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
