@@ -30,6 +30,7 @@ from core.data import load_digits, train_test_split  # noqa: E402
 from ui.cached import training as recipe  # noqa: E402  (constants only)
 
 WIDTH = recipe.DEFAULT_WIDTH
+BATCH_SIZE = mlp.RECIPE.batch_size  # the lessons' recipe (TrainConfig's defaults)
 LAYERS = ((64, WIDTH), (WIDTH, WIDTH), (WIDTH, 10))
 
 
@@ -68,7 +69,7 @@ def main() -> None:
     X, y = load_digits()
     X_pool, X_test, y_pool, y_test = train_test_split(X, y, n_train=recipe.DIGITS_POOL, rng=0)
     n_train, n_eval = X_pool.shape[0], X_pool.shape[0] + X_test.shape[0]
-    products = epoch_products(n_train, n_eval, recipe.BATCH_SIZE)
+    products = epoch_products(n_train, n_eval, BATCH_SIZE)
     epoch_flops = flops(products)
     rng = np.random.default_rng(0)
 
@@ -81,8 +82,7 @@ def main() -> None:
         same_shapes = epoch_flops / best_time(lambda: [p @ q for p, q in operands], args.repeats)
 
     def numpy_epochs():
-        mlp.train(X_pool, y_pool, X_test, y_test, hidden=(WIDTH, WIDTH), keep_prob=0.5, epochs=args.epochs,
-                  batch_size=recipe.BATCH_SIZE, optimizer=recipe.OPTIMIZER, learning_rate=recipe.LEARNING_RATE)
+        mlp.train(X_pool, y_pool, X_test, y_test, hidden=(WIDTH, WIDTH), keep_prob=0.5, epochs=args.epochs)
 
     numpy_epoch = best_time(numpy_epochs, args.repeats) / args.epochs
     rows = [("NumPy core (core/mlp.py), 1 BLAS thread", numpy_epoch)]
@@ -94,7 +94,7 @@ def main() -> None:
 
     floor_peak = epoch_flops / peak
     floor_shapes = epoch_flops / same_shapes
-    print(f"Default model 64-{WIDTH}-{WIDTH}-10, {n_train} training images, batch {recipe.BATCH_SIZE}, "
+    print(f"Default model 64-{WIDTH}-{WIDTH}-10, {n_train} training images, batch {BATCH_SIZE}, "
           f"keep_prob 0.5; {epoch_flops / 1e9:.2f} GFLOP per epoch (training and scoring).")
     print(f"GEMM rate, 1 thread float32: peak {peak / 1e9:.1f} GFLOP/s; at this epoch's shapes "
           f"{same_shapes / 1e9:.1f} GFLOP/s.\n")
@@ -117,7 +117,7 @@ def torch_epoch(X_pool, y_pool, X_test, args) -> float:
     model = torch.nn.Sequential(torch.nn.Linear(64, WIDTH), torch.nn.ReLU(), torch.nn.Dropout(0.5),
                                 torch.nn.Linear(WIDTH, WIDTH), torch.nn.ReLU(), torch.nn.Dropout(0.5),
                                 torch.nn.Linear(WIDTH, 10))
-    optimiser = torch.optim.SGD(model.parameters(), lr=recipe.LEARNING_RATE, momentum=0.9)
+    optimiser = torch.optim.SGD(model.parameters(), lr=mlp.RECIPE.learning_rate, momentum=mlp.RECIPE.momentum)
     X_train, y_train = torch.tensor(X_pool, dtype=torch.float32), torch.tensor(y_pool)
     X_eval = torch.tensor(np.concatenate([X_pool, X_test]), dtype=torch.float32)
 
@@ -125,8 +125,8 @@ def torch_epoch(X_pool, y_pool, X_test, args) -> float:
         for _ in range(args.epochs):
             model.train()
             order = torch.randperm(X_train.shape[0])
-            for start in range(0, X_train.shape[0], recipe.BATCH_SIZE):
-                batch = order[start: start + recipe.BATCH_SIZE]
+            for start in range(0, X_train.shape[0], BATCH_SIZE):
+                batch = order[start: start + BATCH_SIZE]
                 optimiser.zero_grad()
                 torch.nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
                 optimiser.step()

@@ -62,8 +62,21 @@ def test_a_stored_run_comes_back_exactly(store_on):
         assert stored.dtype == trained.dtype
         np.testing.assert_array_equal(stored, trained)
     pd.testing.assert_frame_equal(loaded.history, result.history)
+    assert tuple(loaded.history.columns) == mlp.HISTORY_COLUMNS  # train_loss_eval included (the Pitfalls lesson
+    assert np.isfinite(loaded.history["train_loss_eval"]).all()  # reads it from the stored runs)
     X = np.random.default_rng(0).random((7, 64))
     np.testing.assert_array_equal(mlp.predict_proba(loaded, X), mlp.predict_proba(result, X))
+
+
+def test_a_run_stored_without_train_loss_eval_counts_as_missing(store_on):
+    """A file of the older five-column history is not served (its history would lack a column)."""
+    result = cached.train_digits(SMALL_RUN)
+    older = mlp.TrainResult(result.network, result.config, tuple(row[:2] + row[3:] for row in result.records),
+                            result.n_classes)
+    store.save_run(SMALL_RUN.key(), older)
+    assert store.load_run(SMALL_RUN.key()) is None
+    store.save_run(SMALL_RUN.key(), result)
+    assert store.load_run(SMALL_RUN.key()) is not None
 
 
 def test_missing_damaged_or_foreign_files_count_as_missing(store_on):

@@ -85,7 +85,8 @@ def load_arrays(key: tuple) -> dict[str, np.ndarray] | None:
 
 
 def save_run(key: tuple, result: mlp.TrainResult) -> Path | None:
-    """Store a finished training run: its weights, biases, per-epoch records and configuration."""
+    """Store a finished training run: its weights, biases, per-epoch records (every column of
+    mlp.HISTORY_COLUMNS, train_loss_eval included) and configuration."""
     arrays = {f"w{i}": w for i, w in enumerate(result.network.weights)}
     arrays |= {f"b{i}": b for i, b in enumerate(result.network.biases)}
     config = json.dumps(dataclasses.asdict(result.config))
@@ -105,6 +106,8 @@ def load_run(key: tuple) -> mlp.TrainResult | None:
         config = json.loads(str(arrays["config"]))
         config["hidden"] = tuple(config["hidden"])
         records = tuple(tuple(float(x) for x in row) for row in arrays["records"])
+        if any(len(row) != len(mlp.HISTORY_COLUMNS) for row in records):  # an older history layout
+            return None
         return mlp.TrainResult(network, mlp.TrainConfig(**config), records, int(arrays["n_classes"]))
     except (KeyError, TypeError, ValueError):  # written by an older layout: treat as missing
         return None

@@ -30,16 +30,12 @@ from ui.cached import store
 DIGITS_POOL = 1000  # training images are the first n of these; the other 797 images are the test set
 DIGITS_TRAIN_SIZES = (100, 200, 300, 500, 1000)
 DEFAULT_TRAIN_SIZE = 1000
+# The training recipe (optimiser, step, minibatches, schedule, default epochs and width) is core.mlp.RECIPE,
+# TrainConfig's defaults: every digits run here leaves those options at their defaults.
 HIDDEN_WIDTHS = (64, 128, 256)
-DEFAULT_WIDTH = 256
-MIN_EPOCHS, MAX_EPOCHS, DEFAULT_EPOCHS = 5, 100, 40
+DEFAULT_WIDTH = mlp.RECIPE.hidden[0]  # two hidden layers of this many units
+MIN_EPOCHS, MAX_EPOCHS, DEFAULT_EPOCHS = 5, 100, mlp.RECIPE.epochs
 DEFAULT_KEEP_PROB_INPUT = 1.0
-# The training recipe: SGD with momentum 0.9, step 0.03 decayed to 0 (cosine), minibatches of 32.
-# (Adam at 1e-3 reaches about the same test error without dropout and gains nothing from it here;
-# see benchmarks/reproduce_results.py and README.)
-OPTIMIZER = "sgd"
-LEARNING_RATE = 0.03
-BATCH_SIZE = 32
 
 SWEEP_KEEP_PROBS = (0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 SWEEP_BASE_WIDTH = 64  # "fixed n": 64 units per layer; "fixed keep_prob × n": 64 / keep_prob units
@@ -150,8 +146,7 @@ class DigitsRun:
         X_pool, X_test, y_pool, y_test = digits_split(self.seed)
         return mlp.train_iter(X_pool[: self.n_train], y_pool[: self.n_train], X_test, y_test,
                               hidden=(self.width, self.width), keep_prob=self.keep_prob,
-                              keep_prob_input=self.keep_prob_input, epochs=self.epochs, batch_size=BATCH_SIZE,
-                              optimizer=OPTIMIZER, learning_rate=LEARNING_RATE, seed=self.seed)
+                              keep_prob_input=self.keep_prob_input, epochs=self.epochs, seed=self.seed)  # RECIPE
 
 
 def lab_default_run(keep_prob: float, seed: int) -> DigitsRun:
