@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.conventions import format_probability
 from ui.lessons import LESSONS
 from ui.state import lesson_settings
 
@@ -32,14 +33,21 @@ if not LESSONS:
 for lesson in LESSONS:
     st.page_link(lesson.path, label=f"**{lesson.title}**: {lesson.summary}", icon=lesson.icon)
 
+keep, drop = format_probability(settings.keep_prob), format_probability(1 - settings.keep_prob)
 st.subheader("Names in the wild")
 st.markdown(
-    """
-| where | parameter | means | for keep_prob = 0.8 |
+    f"""
+| where | parameter | means | for keep_prob = {keep} |
 |---|---|---|---|
-| this app, TensorFlow 1 `tf.nn.dropout(keep_prob=)` | `keep_prob` | probability of keeping | `0.8` |
-| PyTorch `nn.Dropout(p)` | `p` | probability of dropping | `p=0.2` |
-| Keras `layers.Dropout(rate)` | `rate` | probability of dropping | `rate=0.2` |
-| Srivastava et al. 2014 | `p` | probability of keeping (retaining) | `p=0.8` |
+| this app; TensorFlow 1 `tf.nn.dropout(x, keep_prob)` | `keep_prob` | probability of keeping | `keep_prob={keep}` |
+| PyTorch `nn.Dropout(p)` | `p` | probability of dropping | `p={drop}` |
+| Keras `layers.Dropout(rate)` | `rate` | probability of dropping | `rate={drop}` |
+| TensorFlow 2 `tf.keras.layers.Dropout(rate)`, `tf.nn.dropout(x, rate)` | `rate` | probability of dropping | \
+`rate={drop}` |
+| Srivastava et al. 2014 | `p` | probability of keeping (retaining) | `p={keep}` |
+
+TensorFlow 1.13 and later accept `rate` in `tf.nn.dropout` too and deprecate `keep_prob`; in TensorFlow 2
+`tf.nn.dropout` takes only `rate` (`keep_prob` survives in `tf.compat.v1.nn.dropout`). The *Conventions* lesson
+translates a number between all of them.
 """
 )

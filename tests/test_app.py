@@ -29,6 +29,22 @@ def test_home_runs_and_explains_dropout():
     assert at.number_input(key="seed").value == DEFAULT_SEED
 
 
+@pytest.mark.parametrize(("keep_prob", "keep", "drop"),
+                         [("0.8", "0.8", "0.2"), ("0.05", "0.05", "0.95"), ("1", "1.0", "0.0")])
+def test_home_names_in_the_wild_follow_keep_prob(keep_prob, keep, drop):
+    at = run_app(keep_prob=keep_prob)
+    assert not at.exception
+    table = next(m.value for m in at.markdown if "| where | parameter |" in m.value)
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("|")}
+    assert f"for keep_prob = {keep}" in table
+    assert f"`p={drop}`" in rows["PyTorch `nn.Dropout(p)`"]
+    tf2 = next(line for where, line in rows.items() if where.startswith("TensorFlow 2"))
+    assert "tf.keras.layers.Dropout(rate)" in tf2 and "tf.nn.dropout(x, rate)" in tf2
+    assert "probability of dropping" in tf2 and f"`rate={drop}`" in tf2
+    assert f"`keep_prob={keep}`" in next(line for where, line in rows.items() if "TensorFlow 1" in where)
+    assert f"`p={keep}`" in rows["Srivastava et al. 2014"]
+
+
 def test_home_lists_every_lesson():
     at = run_app()
     links = " ".join(str(link.proto.label) for link in at.get("page_link"))
