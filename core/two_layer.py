@@ -34,6 +34,7 @@ from core.gradcheck import numerical_gradient, relative_error
 
 __all__ = [
     "PARAM_NAMES",
+    "PASS_THRESHOLD",
     "VARIANTS",
     "ForwardCache",
     "GradCheck",
@@ -53,6 +54,7 @@ __all__ = [
     "lesson_case",
     "loss_with_mask",
     "make_problem",
+    "probability_all_dropped",
 ]
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -267,6 +269,9 @@ VARIANTS = {
 }
 
 
+PASS_THRESHOLD = 1e-7  # a gradient_difference below this means the backward agrees with the numerical gradient
+
+
 def gradient_difference(analytic, numerical) -> float:
     """||analytic - numerical|| / (||analytic|| + ||numerical||) over all entries (0 when both are 0).
 
@@ -304,10 +309,16 @@ class GradCheck:
         """The worst of the per-gradient differences."""
         return max(self.errors.values())
 
+    @property
+    def passes(self) -> bool:
+        """True when every gradient agrees with its numerical estimate (max_error below PASS_THRESHOLD)."""
+        return self.max_error < PASS_THRESHOLD
+
 
 def gradient_check(params: Params, x, y, keep_prob: float, mask, *, variant: str = "correct",
-                   rng=None, h: float = 1e-5, frozen_numerical: dict[str, np.ndarray] | None = None) -> GradCheck:
-    """Compare a backward variant (see VARIANTS) with centred differences, mask frozen.
+                   rng=None, eps: float = 1e-5, frozen_numerical: dict[str, np.ndarray] | None = None) -> GradCheck:
+    """Compare a backward variant (see VARIANTS) with centred differences (L(w + eps) - L(w - eps)) / 2 eps,
+    mask frozen.
 
     mask: boolean (N, H), the forward pass's mask. rng: the randomness of the buggy variants
     ("new_mask": the backward's fresh mask; "redrawn": the masks drawn at every loss evaluation).
@@ -352,10 +363,10 @@ def gradient_check(params: Params, x, y, keep_prob: float, mask, *, variant: str
     else:
         numerical = {
             name: numerical_gradient(lambda v, name=name: loss_of(params.replace(name, v)), getattr(params, name),
-                                     1.0, h)
+                                     1.0, eps)
             for name in PARAM_NAMES
         }
-        numerical["a"] = numerical_gradient(loss_of_a, cache.a, 1.0, h)
+        numerical["a"] = numerical_gradient(loss_of_a, cache.a, 1.0, eps)
     errors = {name: gradient_difference(analytic[name], numerical[name]) for name in analytic}
     entry_errors = {name: relative_error(analytic[name], numerical[name]) for name in analytic}
     return GradCheck(variant, analytic, numerical, errors, entry_errors, cache.dropout.mask, backward_mask)
@@ -400,6 +411,19 @@ def lesson_case(seed, keep_prob: float, n_examples: int = 1, sizes=(4, 6, 3)) ->
     return LessonCase(params, x, y, keep_prob, loss, cache, backward(cache), int(bug_seq.generate_state(1)[0]))
 
 
+def probability_all_dropped(keep_prob: float, n_hidden: int, n_examples: int = 1) -> float:
+    """The probability that a forward pass drops every one of n_hidden units in each of n_examples
+    examples: (1 - keep_prob) ** (n_hidden * n_examples), every mask entry an independent draw.
+    Then dW1, db1 and da are exactly zero, whatever the backward does with the scale."""
+    keep_prob = check_keep_prob(keep_prob)
+    for value, name, high in ((n_hidden, "n_hidden", MAX_UNITS), (n_examples, "n_examples", MAX_EXAMPLES)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+        if not 1 <= value <= high:
+            raise ValueError(f"{name} must be between 1 and {high}, got {value}")
+    return float((1.0 - keep_prob) ** (int(n_hidden) * int(n_examples)))
+
+
 def check_every_variant(case: LessonCase) -> dict[str, GradCheck]:
     """gradient_check of every variant of VARIANTS on the lesson's case (frozen numerical gradients computed once)."""
     if not isinstance(case, LessonCase):
@@ -413,8 +437,9 @@ def check_every_variant(case: LessonCase) -> dict[str, GradCheck]:
 
 
 def hidden_layer_table(case: LessonCase, example: int = 0) -> dict[str, np.ndarray]:
-    """The dropout backward of one example, unit by unit: columns "unit", "dA" (= dL/dh, from layer 2),
-    "mask", "mask/keep_prob", "dA·mask/keep_prob" (each (H,)). The last is what backward passes on."""
+    """The dropout backward of one example, unit by unit: columns "unit", "dh" (= dL/dh, from layer 2),
+    "mask", "mask/keep_prob", "dh·mask/keep_prob" (each (H,)). The last is da = dL/da, what backward
+    passes on to the ReLU."""
     if not isinstance(case, LessonCase):
         raise TypeError(f"case must be a LessonCase, got {type(case).__name__}")
     if isinstance(example, (bool, np.bool_)) or not isinstance(example, numbers.Integral):
@@ -425,8 +450,8 @@ def hidden_layer_table(case: LessonCase, example: int = 0) -> dict[str, np.ndarr
     scaled = mask * case.cache.dropout.scale
     return {
         "unit": np.arange(mask.size),
-        "dA": case.grads.dh[example],
+        "dh": case.grads.dh[example],
         "mask": mask.astype(int),
         "mask/keep_prob": scaled,
-        "dA·mask/keep_prob": case.grads.da[example] + 0.0,  # + 0.0 turns -0.0 into 0.0
+        "dh·mask/keep_prob": case.grads.da[example] + 0.0,  # + 0.0 turns -0.0 into 0.0
     }

@@ -8,6 +8,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import two_layer
 from tests.conftest import open_page_via_home, open_view, show_view
 
 PAGE = "pages/backprop.py"
@@ -43,10 +44,10 @@ def test_page_runs_and_the_correct_backward_passes(keep_prob):
     assert at.radio(key="bp_variant").value == "correct backward"
     assert _check_metric(at) < 1e-7
     table = views["Gradient flow"].dataframe[0].value
-    assert list(table.columns) == ["dA", "mask", "mask/keep_prob", "dA·mask/keep_prob"]
+    assert list(table.columns) == ["dh", "mask", "mask/keep_prob", "dh·mask/keep_prob"]
     assert not table.isna().any().any()
     if keep_prob == "0":
-        assert (table["dA·mask/keep_prob"] == 0).all()
+        assert (table["dh·mask/keep_prob"] == 0).all()
     if keep_prob == "1":
         assert (table["mask/keep_prob"] == 1).all()
 
@@ -86,3 +87,51 @@ def test_bad_links_for_the_page_controls_warn_and_fall_back():
         assert "bp_variant" in warnings and "bp_examples" in warnings
         assert at.radio(key="bp_variant").value == "correct backward"
         assert at.radio(key="bp_examples").value == "1"
+
+
+def _all_dropped_seed(keep_prob: float, n_examples: int, *, new_mask_passes: bool | None = None) -> int:
+    """A seed whose lesson mask drops every hidden unit (and whose fresh 'new mask' keeps one, or not)."""
+    for seed in range(500):
+        case = two_layer.lesson_case(seed, keep_prob, n_examples)
+        if case.mask.any():
+            continue
+        if new_mask_passes is None or two_layer.check_every_variant(case)["new_mask"].passes == new_mask_passes:
+            return seed
+    raise AssertionError("no such seed in 500")
+
+
+@pytest.mark.parametrize(("keep_prob", "n_examples", "chance", "exponent", "new_mask_passes"), [
+    (0.5, 1, "1.6%", 6, False),  # (1 - 0.5)^6
+    (0.05, 1, "73.5%", 6, True),  # 0.95^6, and a fresh mask that drops every unit too
+    (0.05, 4, "29.2%", 24, False),  # 0.95^24
+])
+def test_an_all_dropped_draw_says_its_probability_and_which_bugs_still_fail(keep_prob, n_examples, chance,
+                                                                          exponent, new_mask_passes):
+    seed = _all_dropped_seed(keep_prob, n_examples, new_mask_passes=new_mask_passes)
+    at = open_page("Gradient flow", keep_prob=str(keep_prob), seed=str(seed), bp_examples=str(n_examples))
+    assert not at.exception
+    note = next(i.value for i in at.info if "drops all 6 hidden units" in i.value)
+    assert f"(1 − keep_prob)^{exponent} = {chance}" in note
+    passes, fails = note.split("It still fails")
+    checks = two_layer.check_every_variant(two_layer.lesson_case(seed, keep_prob, n_examples))
+    for label, variant in zip(VARIANT_LABELS[1:], ("no_scale", "new_mask", "scaled_twice", "redrawn"), strict=True):
+        assert (f"*{label}*" in passes) == checks[variant].passes, label  # the note follows the core's checks
+        assert (f"*{label}*" in fails) == (not checks[variant].passes), label
+    assert "*no 1/keep_prob in backward*" in passes and "*scaled twice*" in passes  # nothing to scale
+    assert "*mask redrawn in the check*" in fails
+    assert ("*new mask in backward*" in passes) == new_mask_passes
+    assert ("or use 4 examples" in note) == (n_examples == 1)
+
+
+def test_zero_gradient_view_says_momentum_still_moves_the_weights():
+    at = open_page("Zero updates", keep_prob="0.5", seed="0")
+    text = " ".join(m.value for m in at.markdown)
+    assert "plain gradient descent (no momentum, no weight decay)" in text
+    assert "With momentum" in text
+
+
+def test_redrawn_check_fails_without_blaming_the_backward():
+    at = open_page("Gradient check", keep_prob="0.5", bp_variant="mask redrawn in the check")
+    assert not at.exception
+    assert "though backward is right" in at.error[0].value
+    assert "ε" in " ".join(m.value for m in at.markdown) and "±h" not in " ".join(m.value for m in at.markdown)

@@ -11,6 +11,7 @@ from core.dropout import bernoulli_mask
 from core.gradcheck import numerical_gradient
 from core.two_layer import (
     PARAM_NAMES,
+    PASS_THRESHOLD,
     VARIANTS,
     Params,
     backward,
@@ -26,6 +27,7 @@ from core.two_layer import (
     lesson_case,
     loss_with_mask,
     make_problem,
+    probability_all_dropped,
 )
 
 PASS = 1e-7  # the course's threshold for a correct backward in float64
@@ -169,7 +171,7 @@ def test_a_new_mask_in_backward_fails_by_a_wide_margin(keep_prob):
 def test_redrawing_the_mask_between_evaluations_breaks_even_a_correct_backward(keep_prob):
     params, x, y, mask = _problem(_mixed_mask_seed(keep_prob, 4), keep_prob, 4)
     check = gradient_check(params, x, y, keep_prob, mask, variant="redrawn", rng=7)
-    assert check.max_error > 0.5  # differences of two random networks divided by 2h: noise of size 1/h
+    assert check.max_error > 0.5  # differences of two random networks divided by 2 eps: noise of size 1/eps
 
 
 def test_bug_functions_differ_from_the_correct_backward_by_the_expected_factor():
@@ -180,6 +182,45 @@ def test_bug_functions_differ_from_the_correct_backward_by_the_expected_factor()
     np.testing.assert_allclose(backward_scaled_twice(cache).W1, right.W1 / 0.25, rtol=1e-12)
     same = backward_new_mask(cache, fresh_mask=mask)
     np.testing.assert_allclose(same.W1, right.W1, rtol=1e-12)
+
+
+def test_passes_is_the_threshold_of_the_course():
+    assert PASS_THRESHOLD == PASS
+    checks = check_every_variant(lesson_case(0, 0.5, 1))
+    assert checks["correct"].passes and checks["correct"].max_error < PASS_THRESHOLD
+    assert not checks["no_scale"].passes and checks["no_scale"].max_error >= PASS_THRESHOLD
+
+
+def test_probability_all_dropped_is_one_minus_keep_prob_to_the_number_of_entries():
+    assert probability_all_dropped(0.5, 6, 1) == pytest.approx(0.015625)  # the lesson's 6 units: 1.6%
+    assert probability_all_dropped(0.5, 6, 4) == pytest.approx(0.5 ** 24)
+    assert probability_all_dropped(1.0, 6, 4) == 0.0
+    assert probability_all_dropped(0.0, 6, 4) == 1.0
+    with pytest.raises(ValueError, match="n_hidden"):
+        probability_all_dropped(0.5, 0, 1)
+    with pytest.raises(TypeError, match="n_examples"):
+        probability_all_dropped(0.5, 6, 1.5)
+
+
+@pytest.mark.parametrize(("keep_prob", "n_examples"), [(0.5, 1), (0.05, 4)])
+def test_probability_all_dropped_matches_the_lesson_cases_masks(keep_prob, n_examples):
+    """Over many seeds the lesson's masks drop every hidden unit as often as the formula says (±4 SE)."""
+    n = 3000
+    hits = sum(not lesson_case(seed, keep_prob, n_examples).mask.any() for seed in range(n))
+    p = probability_all_dropped(keep_prob, 6, n_examples)
+    assert abs(hits / n - p) < 4 * np.sqrt(p * (1 - p) / n), (hits, p)
+
+
+@pytest.mark.parametrize("keep_prob", [0.05, 0.5])
+def test_when_every_unit_is_dropped_only_the_scaling_bugs_must_pass(keep_prob):
+    """The page's note on an all-dropped draw: the two scaling bugs pass; a fresh mask that keeps a unit fails."""
+    seeds = [s for s in range(400) if not lesson_case(s, keep_prob, 1).mask.any()][:8]
+    assert seeds
+    for seed in seeds:
+        checks = check_every_variant(lesson_case(seed, keep_prob, 1))
+        assert checks["no_scale"].passes and checks["scaled_twice"].passes
+        new = checks["new_mask"]
+        assert new.passes == (not new.backward_mask.any()), seed  # fails exactly when the fresh mask keeps a unit
 
 
 def test_check_every_variant_covers_all_and_reuses_the_frozen_numerical_gradient():
@@ -214,8 +255,11 @@ def test_hidden_layer_table_is_the_dropout_backward_unit_by_unit():
     table = hidden_layer_table(case, 1)
     np.testing.assert_array_equal(table["mask"], case.mask[1].astype(int))
     np.testing.assert_array_equal(table["mask/keep_prob"], case.mask[1] * 2.0)
-    np.testing.assert_array_equal(table["dA·mask/keep_prob"], table["dA"] * table["mask/keep_prob"] + 0.0)
-    assert not np.any(np.signbit(table["dA·mask/keep_prob"][table["mask"] == 0]))  # no "-0.0" on screen
+    assert list(table) == ["unit", "dh", "mask", "mask/keep_prob", "dh·mask/keep_prob"]
+    np.testing.assert_array_equal(table["dh"], case.grads.dh[1])  # dL/dh, at the dropout output
+    np.testing.assert_array_equal(table["dh·mask/keep_prob"], table["dh"] * table["mask/keep_prob"] + 0.0)
+    np.testing.assert_array_equal(table["dh·mask/keep_prob"], case.grads.da[1] + 0.0)  # = da, at its input
+    assert not np.any(np.signbit(table["dh·mask/keep_prob"][table["mask"] == 0]))  # no "-0.0" on screen
     with pytest.raises(ValueError, match="example"):
         hidden_layer_table(case, 2)
 

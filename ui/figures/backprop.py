@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from core.two_layer import PASS_THRESHOLD
 from ui.figures.common import network
 from ui.theme import DIVERGING, NO_SCALING, PALETTE, REFERENCE, SEQUENCE, house_figure
 
-THRESHOLD = 1e-7  # a relative difference below this means the backward is right
+THRESHOLD = PASS_THRESHOLD  # a relative difference below this means the backward is right (core.two_layer)
 FLOOR = 1e-16  # differences are drawn no lower than this on log axes (0 has no logarithm)
 LEGEND_BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.0, "xanchor": "left"}
 MARGIN = {"l": 80, "r": 26, "t": 50, "b": 135}  # the legend below: see ui.theme on margins
