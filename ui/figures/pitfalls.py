@@ -232,7 +232,7 @@ def order_figure(name: str, after, before, mask, max_difference: float) -> go.Fi
                        "name": "dropped unit", "marker": {"color": DROPPED, "size": 11, "symbol": "x",
                                                           "line": {"width": 1, "color": REFERENCE}},
                        "hoverinfo": "skip"})
-    verdict = "identical" if max_difference == 0 else f"differ by up to {max_difference:.2f}"
+    verdict = "are identical" if max_difference == 0 else f"differ by up to {max_difference:.2f}"
     return house_figure(traces, f"{name}: the two orders {verdict}", "unit", "output", height=380,
                         barmode="group", xaxis={"dtick": 1}, **_legend_below())
 
