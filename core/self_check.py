@@ -2,7 +2,8 @@
 
 Pure NumPy. Live answers come from core/dropout.py itself (the same forward and backward the
 lessons use), so a question can never disagree with the lessons. Concept questions cover every
-learner confusion in MISSION.md (1-7); each question names the lesson page that shows the answer.
+learner confusion in MISSION.md (1-7), pitfall questions one per view of the lesson "Pitfalls";
+each question names the lesson page that shows the answer.
 
     fp = live_forward_pass(0.5, seed=3)                 # 8 units: activations, mask, output, gradients
     questions = live_questions(0.5, seed=3) + CONCEPT_QUESTIONS
@@ -27,12 +28,14 @@ from core.dropout import (
     expected_output,
     output_scale,
 )
+from core.pitfalls import BN_MEAN, BN_STD, flipped_bias, train_variance
 
 __all__ = [
     "CONCEPT_QUESTIONS",
     "LESSON_PAGES",
     "N_LAYER_UNITS",
     "N_UNITS",
+    "PITFALL_QUESTIONS",
     "ChoiceQuestion",
     "ForwardPass",
     "NumericQuestion",
@@ -68,6 +71,7 @@ LESSON_PAGES: dict[str, tuple[str, str]] = {
     "training": ("pages/training_lab.py", "Training lab"),
     "inference": ("pages/inference.py", "Inference"),
     "conventions": ("pages/conventions.py", "Conventions"),
+    "pitfalls": ("pages/pitfalls.py", "Pitfalls"),
 }
 
 
@@ -614,6 +618,124 @@ CONCEPT_QUESTIONS: tuple[ChoiceQuestion, ...] = (
 )
 
 
+# --- pitfall questions (one per view of the lesson "Pitfalls", in its order) --------------------------
+
+_FLIPPED_KEEP = 0.8
+_FLIPPED_RATIO = flipped_bias(_FLIPPED_KEEP)  # 0.25: (1 - 0.8) / 0.8
+_BN_KEEP = 0.5
+_BN_TRAIN_VARIANCE = train_variance(BN_MEAN, BN_STD, _BN_KEEP)  # 3: (1 + 1) / 0.5 - 1
+
+PITFALL_QUESTIONS: tuple[ChoiceQuestion, ...] = (
+    ChoiceQuestion(
+        "pitfall_left_on",
+        "At test time a PyTorch model with dropout gives the same image a different class on different calls. "
+        "What is the likeliest cause?",
+        ("The weights are still being updated by the optimiser",
+         "The model is still in training mode (`model.eval()` was never called), so every call draws new masks",
+         "Floating-point rounding differs from call to call",
+         "The test images are shuffled"),
+        1,
+        "`model.train()` (the default after building a model) keeps dropout on: each call runs another randomly "
+        "thinned network. `model.eval()` switches dropout off (and makes BatchNorm use its running statistics); "
+        "in Keras, calling `model(x, training=True)` does the same harm. Doing it on purpose and averaging many "
+        "calls is MC dropout.",
+        ("Without an optimiser step the weights do not move between calls; the masks do.",
+         "",
+         "Rounding would move scores in the last digits, not change the predicted class.",
+         "The same image was given each time; only the dropout masks changed."),
+        "pitfalls", ()),
+    ChoiceQuestion(
+        "pitfall_mask_shape",
+        "The activations `a` have shape (N, D) = (examples, units). What does "
+        "`mask = rng.random((1, D)) < keep_prob; out = a * mask / keep_prob` do?",
+        ("Dropout as it should be: one draw per entry",
+         "It drops the same units for every example of the minibatch: those units get no gradient this step",
+         "It drops whole examples: each row is all kept or all dropped",
+         "It raises an error, since (1, D) is not (N, D)"),
+        1,
+        "Broadcasting copies the one row of draws to every example, so the whole minibatch trains one thinned "
+        "network and a dropped unit gets no gradient from any example. The mask must have a's shape: "
+        "`rng.random(a.shape) < keep_prob`. (N, 1) would drop whole examples instead.",
+        ("Dropout draws one number per entry; this draws one per unit.",
+         "",
+         "That is the (N, 1) mask; (1, D) has one draw per unit.",
+         "NumPy broadcasts (1, D) against (N, D) silently: no error, just the wrong mask."),
+        "pitfalls", ()),
+    ChoiceQuestion(
+        "pitfall_flipped",
+        f"A layer computes `mask = rng.random(a.shape) > keep_prob; out = a * mask / keep_prob` with keep_prob "
+        f"{_FLIPPED_KEEP}. During training, what is the expected output of a unit with activation a?",
+        ("a, as intended",
+         f"{format_number(_FLIPPED_RATIO)} × a",
+         f"{format_number(1 / _FLIPPED_RATIO)} × a",
+         f"{format_number(_FLIPPED_KEEP)} × a"),
+        1,
+        f"`>` keeps a unit with probability 1 − keep_prob = {format_number(1 - _FLIPPED_KEEP)}, but the code still "
+        f"divides by keep_prob: E[out] = (1 − keep_prob) / keep_prob × a = {format_number(_FLIPPED_RATIO)} × a. At "
+        "keep_prob 0.5 the bug is invisible (the ratio is 1), which is how it survives testing.",
+        ("Only `<` keeps with probability keep_prob; `>` keeps the complement.",
+         "",
+         "That would be keep_prob / (1 − keep_prob): the ratio upside down.",
+         "That is standard dropout's training output without the division, not this bug."),
+        "pitfalls", ()),
+    ChoiceQuestion(
+        "pitfall_training_loss",
+        "During training with dropout (keep_prob 0.5) the training loss your loop prints is above the validation "
+        "loss. What is the most likely explanation?",
+        ("The validation images leaked into the training set",
+         "The printed training loss is measured with dropout on, on randomly thinned networks; measured with "
+         "dropout off it is lower",
+         "The network underfits and needs a larger learning rate",
+         "Validation loss is always below training loss"),
+        1,
+        "The loop averages the loss of the epoch's minibatches, each through its own random masks, while the "
+        "validation loss runs the whole network with dropout off. Measure the training loss in eval mode too and "
+        "it falls below the validation loss.",
+        ("A leak makes validation look good, but the first thing to check is how each loss was measured.",
+         "",
+         "The training loss measured with dropout off is usually low: the network fits its training set.",
+         "Without dropout (or other noise in training) the training loss is usually the lower one."),
+        "pitfalls", ()),
+    ChoiceQuestion(
+        "pitfall_batchnorm",
+        f"Dropout with keep_prob {format_number(_BN_KEEP)} sits right before a BatchNorm layer. A unit's input to "
+        f"dropout has mean {format_number(BN_MEAN)} and variance {format_number(BN_STD ** 2)}. What goes wrong at "
+        "test time?",
+        (f"BatchNorm divides by its running variance from training, {format_number(_BN_TRAIN_VARIANCE)}, but now "
+         f"sees variance {format_number(BN_STD ** 2)}: its outputs are too narrow",
+         "Nothing: inverted dropout keeps both the mean and the variance",
+         "BatchNorm recomputes its statistics from each test batch in eval mode, so it adapts",
+         "The mean shifts by 1 / keep_prob"),
+        0,
+        "After inverted dropout the variance is (σ² + μ²) / keep_prob − μ² = "
+        f"{format_number(_BN_TRAIN_VARIANCE)}; BatchNorm stores it as its running variance and uses it in eval "
+        "mode, where dropout is off and the variance is σ² again (the variance shift of Li et al., 2019). Put "
+        "dropout after the last BatchNorm.",
+        ("",
+         "Inverted dropout keeps the mean; the variance grows.",
+         "In eval mode BatchNorm uses the running statistics it kept during training.",
+         "The mean is unchanged by inverted dropout (that is what the division is for)."),
+        "pitfalls", ()),
+    ChoiceQuestion(
+        "pitfall_activation_order",
+        "With inverted dropout, does it matter whether dropout comes before or after the activation function?",
+        ("Yes, for every activation function",
+         "No, for every activation function",
+         "Not for ReLU (ReLU(m·z / keep_prob) = m·ReLU(z) / keep_prob exactly), but with a sigmoid a dropped unit "
+         "outputs sigmoid(0) = 0.5 if dropout comes first",
+         "Only at test time"),
+        2,
+        "m / keep_prob is 0 or a positive number, and ReLU commutes with multiplying by a non-negative number, "
+        "so both orders give the same outputs. A sigmoid does not: sigmoid(0) = 0.5, so a unit dropped before it "
+        "still sends 0.5; with tanh the dropped units agree (tanh(0) = 0) but kept ones differ.",
+        ("For ReLU the two orders give identical outputs.",
+         "A sigmoid's dropped unit sends 0.5 instead of 0 when dropout comes first.",
+         "",
+         "At test time dropout is off, so its position does not matter then; in training it does."),
+        "pitfalls", ()),
+)
+
+
 def all_questions(keep_prob: float, seed: int) -> tuple[NumericQuestion | ChoiceQuestion, ...]:
-    """Every question of the page, live ones first. Ids are unique."""
-    return (*live_questions(keep_prob, seed), *CONCEPT_QUESTIONS)
+    """Every question of the page, live ones first, then concepts, then pitfalls. Ids are unique."""
+    return (*live_questions(keep_prob, seed), *CONCEPT_QUESTIONS, *PITFALL_QUESTIONS)

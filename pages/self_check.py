@@ -11,7 +11,7 @@ from ui.figures.practice import forward_pass_figure
 from ui.state import lesson_settings, view_tabs
 
 VIEW_KEY = "self_check_view"
-VIEWS = ("Live numbers", "Concepts")
+VIEWS = ("Live numbers", "Concepts", "Pitfalls")
 ATTEMPTS_KEY = "self_check_attempts"  # {question id: {"fingerprint", "given", "correct", "message"}}
 
 settings = lesson_settings()
@@ -51,8 +51,8 @@ st.markdown(
     """
 Predict first, then check. The **live** questions are computed from the sidebar's `keep_prob` and
 `seed` by the same code the lessons run, so moving either gives you fresh numbers to work out. The
-**concept** questions cover the points learners most often trip over. Every answer comes with an
-explanation and a link to the lesson that shows it.
+**concept** questions cover the points learners most often trip over, and the **pitfall** questions
+the bugs real code ships. Every answer comes with an explanation and a link to the lesson that shows it.
 """
 )
 st.latex(r"\text{inverted dropout:}\quad \mathrm{out} = a \cdot \frac{m}{\mathrm{keep\_prob}}, \qquad"
@@ -123,9 +123,10 @@ def show_question(number: int, question) -> None:
 
 
 live = [q for q in questions if not isinstance(q, ChoiceQuestion)]
-concepts = [q for q in questions if isinstance(q, ChoiceQuestion)]
+pitfalls = [q for q in questions if q.lesson == "pitfalls"]
+concepts = [q for q in questions if isinstance(q, ChoiceQuestion) and q.lesson != "pitfalls"]
 # Lazy views: a keep_prob move rebuilds the questions of the open view only.
-live_tab, concepts_tab = view_tabs(VIEWS, key=VIEW_KEY)
+live_tab, concepts_tab, pitfalls_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with live_tab:
     if live_tab.open:
         st.caption(f"{len(live)} questions on the forward and backward pass above; new numbers for every keep_prob "
@@ -136,6 +137,11 @@ with concepts_tab:
     if concepts_tab.open:
         st.caption(f"{len(concepts)} questions on the points learners most often trip over.")
         for number, question in enumerate(concepts, start=len(live) + 1):
+            show_question(number, question)
+with pitfalls_tab:
+    if pitfalls_tab.open:
+        st.caption(f"{len(pitfalls)} questions, one on each bug of the lesson Pitfalls, in its order.")
+        for number, question in enumerate(pitfalls, start=len(live) + len(concepts) + 1):
             show_question(number, question)
 
 if keep_prob == 0.0:

@@ -116,6 +116,27 @@ def test_every_confusion_has_a_concept_question_and_the_bank_is_well_formed():
             assert not verdict.correct and q.why_not[wrong] in verdict.message
 
 
+def test_one_pitfall_question_per_view_of_the_lesson_and_their_numbers_are_the_cores():
+    from core import pitfalls
+
+    assert [q.id for q in sc.PITFALL_QUESTIONS] == ["pitfall_left_on", "pitfall_mask_shape", "pitfall_flipped",
+                                                     "pitfall_training_loss", "pitfall_batchnorm",
+                                                     "pitfall_activation_order"]  # the lesson's order
+    page = (ROOT / "pages/pitfalls.py").read_text(encoding="utf-8")
+    assert page.count("if tabs[") == len(sc.PITFALL_QUESTIONS)  # one question per view
+    for q in sc.PITFALL_QUESTIONS:
+        assert q.lesson == "pitfalls" and q.confusions == ()
+        assert 0 <= q.correct < len(q.options) and len(set(q.options)) == len(q.options)
+        assert [i for i, reason in enumerate(q.why_not) if not reason] == [q.correct]
+        assert sc.check_choice(q, q.correct).correct
+    questions = by_id(sc.PITFALL_QUESTIONS)
+    flipped, batchnorm = questions["pitfall_flipped"], questions["pitfall_batchnorm"]
+    assert flipped.options[flipped.correct] == f"{sc.format_number(pitfalls.flipped_bias(0.8))} × a" == "0.25 × a"
+    shift = pitfalls.variance_shift(0.5, seed=0, n_samples=200_000)  # the number the question quotes, measured
+    assert abs(shift.train_variance_measured - 3) < 4.5 * shift.train_variance_se
+    assert "running variance from training, 3," in batchnorm.options[batchnorm.correct]
+
+
 def test_every_linked_lesson_exists_and_is_registered():
     registered = {lesson.path for lesson in LESSONS}
     for path, label in sc.LESSON_PAGES.values():

@@ -28,8 +28,9 @@ def question(keep_prob: float, seed: int, qid: str):
 def check(at: AppTest, qid: str, value) -> AppTest:
     """Answer question `qid` in its view (live numbers or concepts) and press its Check button."""
     key = f"self_check_{qid}"
-    show_view(at, VIEW, "Concepts" if qid.startswith("concept") else "Live numbers")
-    widget = at.radio(key=key) if qid.startswith("concept") else at.number_input(key=key)
+    view = {"concept": "Concepts", "pitfall": "Pitfalls"}.get(qid.split("_")[0], "Live numbers")
+    show_view(at, VIEW, view)
+    widget = at.radio(key=key) if view != "Live numbers" else at.number_input(key=key)
     widget.set_value(value)
     at.button(key=f"FormSubmitter:self_check_form_{qid}-Check").click().run()
     assert not at.exception, at.exception
@@ -51,6 +52,10 @@ def test_page_runs_clean(keep_prob):
     show_view(at, VIEW, "Concepts")
     assert len(at.radio) == len(sc.CONCEPT_QUESTIONS)
     assert len(at.number_input) == 1  # the sidebar seed only
+    assert not at.warning and not at.error
+    show_view(at, VIEW, "Pitfalls")
+    assert len(at.radio) == len(sc.PITFALL_QUESTIONS)
+    assert len(at.number_input) == 1
     assert not at.warning and not at.error
 
 
@@ -83,6 +88,18 @@ def test_concept_questions_right_and_wrong():
     for concept in sc.CONCEPT_QUESTIONS[1:]:
         check(at, concept.id, concept.correct)
     assert metric(at, "right") == str(len(sc.CONCEPT_QUESTIONS))
+
+
+def test_pitfall_questions_right_and_wrong():
+    at = open_page(keep_prob="0.5")
+    first = sc.PITFALL_QUESTIONS[0]
+    wrong = (first.correct + 1) % len(first.options)
+    check(at, first.id, wrong)
+    assert any(first.why_not[wrong] in e.value for e in at.error)
+    assert any("Pitfalls" in str(link.proto.label) for link in at.get("page_link"))
+    for question in sc.PITFALL_QUESTIONS:
+        check(at, question.id, question.correct)
+    assert metric(at, "right") == str(len(sc.PITFALL_QUESTIONS))
 
 
 def test_a_settings_change_makes_live_answers_stale_and_reset_clears_everything():
