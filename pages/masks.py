@@ -9,6 +9,7 @@ from core.snippets import masks_snippet
 from ui.cached import masks as cached
 from ui.components import lesson_tools
 from ui.figures import masks as figures
+from ui.live import Metric, fallback_notice, live_chart, live_metrics
 from ui.state import bound_int_input, lesson_settings, parse_int, view_tabs
 
 ITERATION_KEY = "masks_iteration"
@@ -100,13 +101,25 @@ elif keep_prob == 1.0:
         icon=":material/check_circle:",
     )
 
-metrics = st.columns(4)
-metrics[0].metric("kept by this mask", f"{view.n_kept} of {n_entries}")
-metrics[1].metric("fraction kept", f"{view.kept_fraction:.3f}",
-                  help="The observed fraction of ones in this mask; keep_prob is what it is drawn with.")
-metrics[2].metric("keep_prob (expected fraction)", f"{keep_prob:.2f}")
-metrics[3].metric("scale 1 / keep_prob", f"{1 / keep_prob:.3g}" if keep_prob > 0 else "undefined",
-                  help="What a kept activation is multiplied by during training (inverted dropout).")
+seed, forward_pass = settings.seed, int(iteration)
+depends_on = (seed, forward_pass)  # with keep_prob, all that the live charts below are computed from
+
+
+def headline(q: float) -> list[Metric]:
+    """The numbers above the views at keep_prob q (shown live while the slider moves)."""
+    at_q = cached.masks_view(q, seed, forward_pass)
+    return [
+        Metric("kept by this mask", f"{at_q.n_kept} of {n_entries}"),
+        Metric("fraction kept", f"{at_q.kept_fraction:.3f}",
+               help="The observed fraction of ones in this mask; keep_prob is what it is drawn with."),
+        Metric("keep_prob (expected fraction)", f"{q:.2f}"),
+        Metric("scale 1 / keep_prob", f"{1 / q:.3g}" if q > 0 else "undefined",
+               help="What a kept activation is multiplied by during training (inverted dropout)."),
+    ]
+
+
+live_metrics("masks_metrics", headline, keep_prob, depends_on=depends_on)
+fallback_notice()
 
 VIEWS = ("Grids", "Network", "Fraction kept")
 grids_tab, network_tab, fraction_tab = view_tabs(VIEWS, key=VIEW_KEY)
@@ -114,17 +127,21 @@ with grids_tab:
     if grids_tab.open:
         top = st.columns(2)
         with top[0]:
-            st.plotly_chart(figures.activations_figure(layer.activations, zmax=shared_top), width="stretch",
-                            key="masks_activations")
+            live_chart("masks_activations", lambda q: figures.activations_figure(layer.activations, zmax=shared_top),
+                       keep_prob, depends_on=depends_on)
         with top[1]:
-            st.plotly_chart(figures.mask_figure(view.mask, int(iteration)), width="stretch", key="masks_mask")
+            live_chart("masks_mask", lambda q: figures.mask_figure(cached.masks_view(q, seed, forward_pass).mask,
+                                                                   forward_pass),
+                       keep_prob, depends_on=depends_on)
         bottom = st.columns(2)
         with bottom[0]:
-            st.plotly_chart(figures.scaled_mask_figure(view.scaled_mask, keep_prob), width="stretch",
-                            key="masks_scaled_mask")
+            live_chart("masks_scaled_mask",
+                       lambda q: figures.scaled_mask_figure(cached.masks_view(q, seed, forward_pass).scaled_mask, q),
+                       keep_prob, depends_on=depends_on)
         with bottom[1]:
-            st.plotly_chart(figures.output_figure(view.output, keep_prob, zmax=shared_top), width="stretch",
-                            key="masks_output")
+            live_chart("masks_output", lambda q: figures.output_figure(cached.masks_view(q, seed, forward_pass).output,
+                                                                       q, zmax=shared_top),
+                       keep_prob, depends_on=depends_on)
         st.caption(
             "Read the four grids as one multiplication: activations × scaled mask = output, entry by entry. "
             f"Activations and output share one colour scale, the same at every keep_prob (top {shared_top:.2g}: the "
@@ -133,23 +150,25 @@ with grids_tab:
         )
 with network_tab:
     if network_tab.open:
-        inputs, incoming, outgoing, next_input = cached.network_signals(keep_prob, settings.seed, int(iteration))
-        st.plotly_chart(
-            figures.network_figure(inputs, view.mask[cached.EXAMPLE], view.output[cached.EXAMPLE], incoming,
-                                   outgoing, next_input),
-            width="stretch", key="masks_network",
-        )
+        def network_at(q: float):
+            at_q = cached.masks_view(q, seed, forward_pass)
+            inputs, incoming, outgoing, next_input = cached.network_signals(q, seed, forward_pass)
+            return figures.network_figure(inputs, at_q.mask[cached.EXAMPLE], at_q.output[cached.EXAMPLE], incoming,
+                                          outgoing, next_input)
+
+        live_chart("masks_network", network_at, keep_prob, depends_on=depends_on)
         st.caption(f"Example {cached.EXAMPLE} is the first row of the grids. A dropped unit (hollow, grey) sends "
                    "exactly 0 to the next layer: its outgoing edges are dotted. So does a kept unit whose ReLU "
                    "output is 0. Hover a unit for its value.")
 with fraction_tab:
     if fraction_tab.open:
         history = cached.kept_history(keep_prob, settings.seed, int(iteration))
-        st.plotly_chart(
-            figures.kept_fraction_figure(history.iterations, history.kept_fraction, history.running_fraction,
-                                         history.band_per_mask, history.running_band, keep_prob, n_entries),
-            width="stretch", key="masks_kept_fraction",
-        )
+        def fraction_figure(q: float):
+            at_q = cached.kept_history(q, seed, forward_pass)
+            return figures.kept_fraction_figure(at_q.iterations, at_q.kept_fraction, at_q.running_fraction,
+                                                at_q.band_per_mask, at_q.running_band, q, n_entries)
+
+        live_chart("masks_kept_fraction", fraction_figure, keep_prob, depends_on=depends_on)
         low, high = history.band_per_mask
         if 0.0 < keep_prob < 1.0:
             st.caption(

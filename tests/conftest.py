@@ -124,11 +124,76 @@ def open_tools(at, url_path: str):
 
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_cache():
-    """st.cache_data is shared between AppTest runs in one process: isolate each test."""
+    """st.cache_data and ui.live's cache of states are shared between AppTest runs in one process: isolate each test."""
     import streamlit as st
 
+    from ui import live
+
     st.cache_data.clear()
+    live.clear_cache()
     yield
+
+
+def decode_arrays(value):
+    """A Plotly spec with its typed-array specs ({"dtype", "bdata", "shape"}) decoded to nested lists."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+            shape = value.get("shape")
+            if shape:
+                array = array.reshape([int(n) for n in str(shape).split(",")])
+            return array.tolist()
+        return {key: decode_arrays(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [decode_arrays(item) for item in value]
+    return value
+
+
+def live_data(element) -> dict:
+    """What a ui.live component hands to the browser: {"bundle": parsed states, "keep_prob", "target"}."""
+    import json
+
+    data = json.loads(element.proto.json)
+    return {**data, "bundle": json.loads(data["bundle"])}
+
+
+def live_state(element, keep_prob: float | None = None):
+    """The state of a ui.live component at keep_prob (default: the value the page ran at): a chart's
+    {"data", "layout"} spec, or a metrics row's {label: value}."""
+    data = live_data(element)
+    bundle = data["bundle"]
+    keep_prob = data["keep_prob"] if keep_prob is None else keep_prob
+    index = min(range(len(bundle["keep_probs"])), key=lambda i: abs(bundle["keep_probs"][i] - keep_prob))
+    assert abs(bundle["keep_probs"][index] - keep_prob) < 1e-9, f"no state at keep_prob {keep_prob}"
+    if bundle["kind"] == "metrics":
+        return dict(zip(bundle["labels"], bundle["values"][index], strict=True))
+    data_index, layout_index = bundle["frames"][index]
+    return {"data": bundle["data"][data_index], "layout": bundle["layouts"][layout_index]}
+
+
+def _charts_in_order(at):
+    for node in at._tree:
+        kind = getattr(node, "type", None)
+        if kind == "plotly_chart" or (kind == "bidi_component" and live_data(node)["bundle"]["kind"] == "chart"):
+            yield node
+
+
+def chart_specs(at) -> list[dict]:
+    """Every chart on the current page as a Plotly spec ({"data", "layout"}), in page order: st.plotly_chart's
+    figure, and for a live chart (ui.live) its state at the keep_prob the page ran at."""
+    import json
+
+    return [json.loads(node.proto.spec) if node.type == "plotly_chart" else live_state(node)
+            for node in _charts_in_order(at)]
+
+
+def chart_count(at) -> int:
+    """How many charts the current page shows (st.plotly_chart and live charts)."""
+    return sum(1 for _ in _charts_in_order(at))
 
 
 def chromium_executable() -> str | None:

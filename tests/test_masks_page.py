@@ -3,13 +3,11 @@ buttons and the URL-bound iteration work, and a bad link value gives a visible w
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from tests.conftest import open_page_via_home, open_view
+from tests.conftest import chart_specs, open_page_via_home, open_view
 
 PAGE = "pages/masks.py"
 ITERATION = "masks_iteration"
@@ -26,7 +24,7 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
 
 
 @pytest.mark.parametrize("keep_prob", ["0", "0.3", "1"])

@@ -244,11 +244,10 @@ def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob
     with st.container(key=key):
         for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
             column.metric(metric.label, metric.value, help=metric.help)
-    if _live_failed():
-        return
-    states = keep_prob_states(keep_prob)
-    bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
-    _mount(key, bundle, keep_prob, target=key)
+        if not _live_failed():
+            states = keep_prob_states(keep_prob)
+            bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
+            _mount(key, bundle, keep_prob, target=key)
 
 
 def fallback_notice() -> None:
