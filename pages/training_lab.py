@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import mlp
+from ui import training_text as text
 from ui.cached import training as cached
 from ui.components import lesson_tools
 from ui.figures import training as figures
@@ -32,11 +33,12 @@ st.title("Training lab")
 st.markdown(
     """
 The earlier lessons looked at one mask. Here a whole network learns: a ReLU network with two
-hidden layers reads the 8×8 handwritten digits (1797 images; a fixed set of 797 is held out for
-testing) and is trained twice from the **same initial weights on the same minibatches**, once
-with dropout (hidden layers keep each unit with the sidebar's `keep_prob`) and once without.
-Both drive the training error to about 0; what dropout changes is the **generalisation gap**,
-how much worse the network does on images it has never seen:
+hidden layers reads the 8×8 handwritten digits (1797 images; 797 of them are held out for
+testing, chosen at random by the sidebar's seed and the same for every other setting) and is
+trained twice from the **same initial weights on the same minibatches**, once with dropout
+(hidden layers keep each unit with the sidebar's `keep_prob`) and once without. When dropout
+keeps enough units, both drive the training error to about 0; what dropout changes is the
+**generalisation gap**, how much worse the network does on images it has never seen:
 """
 )
 st.latex(r"\text{gap} = \text{test error} - \text{train error}")
@@ -51,7 +53,8 @@ controls = st.columns(4)
 with controls[0]:
     n_train = st.select_slider("training images", options=cached.DIGITS_TRAIN_SIZES, value=cached.DEFAULT_TRAIN_SIZE,
                                key=SIZE_KEY, bind="query-params",
-                               help="How many digits the network learns from (the test set stays the same 797).")
+                               help="How many digits the network learns from: the first ones of the seed's 1000 "
+                                    "training images (the 797 test images stay the same).")
 with controls[1]:
     keep_prob_input = st.slider("keep_prob of the input pixels", min_value=0.5, max_value=1.0,
                                 value=cached.DEFAULT_KEEP_PROB_INPUT, step=0.05, key=INPUT_KEY, bind="query-params",
@@ -60,7 +63,7 @@ with controls[1]:
 with controls[2]:
     epochs = st.slider("epochs", min_value=cached.MIN_EPOCHS, max_value=cached.MAX_EPOCHS,
                        value=cached.DEFAULT_EPOCHS, step=5, key=EPOCHS_KEY, bind="query-params",
-                       help="Passes over the training images (Adam, minibatches of 64, step size decayed to 0).")
+                       help=f"Passes over the training images ({mlp.describe_recipe(cached.RECIPE)}).")
 with controls[3]:
     width = st.select_slider("units per hidden layer", options=cached.HIDDEN_WIDTHS, value=cached.DEFAULT_WIDTH,
                              key=WIDTH_KEY, bind="query-params", help="Two hidden layers of this many ReLU units.")
@@ -70,7 +73,9 @@ run = cached.DigitsRun(int(n_train), keep_prob, round(float(keep_prob_input), 2)
 st.caption(
     f"Network 64 → {width} → {width} → 10, hidden keep_prob {keep_prob:.2f} (PyTorch `nn.Dropout(p="
     f"{1 - keep_prob:.2f})`), input keep_prob {keep_prob_input:.2f}, inverted dropout, He initialisation, "
-    "softmax cross-entropy. Test error is measured with dropout off (weight scaling)."
+    f"softmax cross-entropy, {mlp.describe_recipe(cached.RECIPE)}. Errors and test loss are measured with dropout "
+    "off (weight scaling).",
+    help=text.recipe_glossary(cached.RECIPE),
 )
 if keep_prob == 0.0:
     st.warning("**keep_prob = 0: every hidden unit is dropped in every step.** No signal reaches the output, so "
@@ -80,6 +85,7 @@ elif keep_prob == 1.0 and keep_prob_input == 1.0:
     st.info("**keep_prob = 1: nothing is dropped**, so the two runs are the same run and their curves coincide. "
             "Lower keep_prob in the sidebar to see dropout at work.", icon=":material/check_circle:")
 
+notice = None  # "What to notice", from the numbers of the open view
 curves_tab, digits_tab, sweep_tab, toy_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with curves_tab:
     if curves_tab.open:
@@ -111,7 +117,8 @@ with curves_tab:
         metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
                           help="Test error minus train error after the last epoch.")
         zero_fraction, _ = cached.sparsity(run)  # per model ("no dropout", then the dropout run), per layer
-        if 0.0 < keep_prob < 1.0 and final_with["train_error"] >= 0.5:  # at 0 the warning above has said why
+        # At keep_prob 0 the warning above has said why.
+        if 0.0 < keep_prob < 1.0 and final_with["train_error"] >= text.NOT_LEARNED:
             *_, dropout_zero_fraction = zero_fraction.values()
             silent = max(dropout_zero_fraction)  # the largest share of a layer's ReLU outputs at 0
             st.warning(
@@ -122,13 +129,25 @@ with curves_tab:
                 + (f"Its hidden units have gone silent: {100 * silent:.0f}% of a layer's ReLU outputs are 0 on the "
                    "test images (the chart \"Share of hidden units that are off\" below), so almost no signal "
                    "reaches the output. "
-                   if silent >= 0.95 else "")
-                + "Srivastava et al. kept 0.5 to 0.8 of the hidden units; try a larger keep_prob, or more epochs.",
+                   if silent >= text.SILENT else "")
+                + "Srivastava et al. kept 0.5 to 0.8 of the hidden units; try a larger keep_prob"
+                + (" (more epochs cannot wake silent units: they get no gradient)." if silent >= text.SILENT
+                   else ", or more epochs."),
                 icon=":material/trending_flat:",
             )
-        st.caption(f"One test image is {100 / 797:.2f} points of error, and the error of a single run scatters by "
-                   "about ±0.5 points from seed to seed: change the seed in the sidebar before trusting a small "
-                   "difference.")
+        scatter = cached.SEED_SCATTER[run.n_train]
+        st.caption("Left: errors of the network after each epoch, measured with dropout off. Right: the dotted "
+                   "curves are the training objective, the mean loss of the epoch's minibatches with dropout on (as "
+                   "trained)" + ("; the dash-dot curve is the dropout network's training loss measured with dropout "
+                                 "off. " if keep_prob < 1.0 or run.keep_prob_input < 1.0 else ". ") +
+                   f"One test image is {100 / text.TEST_IMAGES:.2f} points of error, and with {run.n_train} training "
+                   f"images the test error of one run scatters by about ±{scatter:g} points from seed to seed "
+                   f"(measured at {cached.DEFAULT_EPOCHS} epochs, {cached.DEFAULT_WIDTH} units): change the seed in "
+                   "the sidebar before trusting a small difference.")
+        st.markdown(text.loss_answer(final_with, final_without, keep_prob=keep_prob,
+                                     keep_prob_input=run.keep_prob_input))
+        notice = text.curves_notice(final_with, final_without, keep_prob=keep_prob,
+                                    keep_prob_input=run.keep_prob_input, n_train=run.n_train, scatter=scatter)
 
         gap_column, sparsity_column = st.columns(2)
         with gap_column:
@@ -139,18 +158,21 @@ with curves_tab:
             st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
         st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "
                    "Srivastava et al. found that dropout makes hidden activations sparser: a unit that cannot rely on "
-                   "its neighbours learns to fire for fewer, more specific patterns.")
+                   "its neighbours learns to fire for fewer, more specific patterns. "
+                   + text.sparsity_sentence(zero_fraction))
 with digits_tab:
     if digits_tab.open:
         st.subheader("Digits the dropout network gets wrong")
         with st.spinner("Training the two networks of these settings (once: they are remembered)"):
             images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run)
         st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
-                                           title=f"Misclassified test digits ({n_wrong} of 797; no dropout: "
-                                                 f"{n_wrong_without}), true → predicted"),
+                                           title=f"Misclassified test digits ({n_wrong} of {text.TEST_IMAGES}; no "
+                                                 f"dropout: {n_wrong_without}), true → predicted"),
                         width="stretch", key="lab_misclassified")
         st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
-                   "its true and its predicted digit.")
+                   "its true and its predicted digit." + (f" Only the first {len(images)} of {n_wrong} are shown."
+                                                          if len(images) < n_wrong else ""))
+        notice = text.misclassified_notice(n_wrong, n_wrong_without, cached.SEED_SCATTER[run.n_train])
 
         with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
             st.plotly_chart(figures.unit_activity_figure(cached.sparsity(run)[1]), width="stretch",
@@ -178,8 +200,7 @@ to {cached.SWEEP_BASE_WIDTH} / keep_prob units, so that about {cached.SWEEP_BASE
                 bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
             bar.empty()
             st.plotly_chart(figures.sweep_figure(cached.sweep_table(rows)), width="stretch", key="lab_sweep_chart")
-            st.caption("Fixed n: with few units kept per step the network underfits at low keep_prob (train error "
-                       "rises). Fixed keep_prob × n: the wider layers make up for it, and the curve is flatter.")
+            notice = text.sweep_notice(cached.sweep_table(rows))
 with toy_tab:
     if toy_tab.open:
         st.subheader("Decision boundaries on a 2-D toy set")
@@ -214,14 +235,10 @@ with toy_tab:
                     title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
                     width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
         st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
+        notice = text.toy_notice(boundaries, cached.TOY_TEST_POINTS)
 
-st.success(
-    "**What to notice:** both networks fit their training images almost perfectly (dotted curves near 0), so "
-    "training error says nothing about dropout; the test curves and the gap do. With 1000 training digits dropout "
-    "narrows the gap; with 100 the difference is within the seed-to-seed noise. On the toy set the boundary "
-    "without dropout wraps around individual noisy points, the one with dropout is smoother.",
-    icon=":material/lightbulb:",
-)
+if notice:
+    st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")
 
 lesson_tools(
     "training_lab", keys=(SIZE_KEY, INPUT_KEY, EPOCHS_KEY, WIDTH_KEY, SHAPE_KEY, NOISE_KEY, POINTS_KEY, VIEW_KEY),

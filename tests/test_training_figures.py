@@ -14,8 +14,9 @@ from ui.theme import MC_AVERAGE, REFERENCE, WITH_DROPOUT, WITHOUT_DROPOUT
 
 def _history(epochs: int, test_level: float) -> pd.DataFrame:
     epoch = np.arange(1, epochs + 1)
-    return pd.DataFrame({"epoch": epoch, "train_loss": 1.0 / epoch, "train_error": 0.5 / epoch,
-                         "test_loss": 1.0 / epoch + 0.1, "test_error": 0.5 / epoch + test_level})
+    return pd.DataFrame({"epoch": epoch, "train_loss": 1.0 / epoch, "train_loss_eval": 0.8 / epoch,
+                         "train_error": 0.5 / epoch, "test_loss": 1.0 / epoch + 0.1,
+                         "test_error": 0.5 / epoch + test_level})
 
 
 def _titled(fig: go.Figure) -> None:
@@ -26,15 +27,36 @@ def _titled(fig: go.Figure) -> None:
 @pytest.mark.parametrize("builder", [figures.error_curves, figures.loss_curves])
 def test_curves_show_train_and_test_for_both_models_on_one_axis(builder):
     fig = builder(_history(7, 0.03), _history(7, 0.05), keep_prob=0.5, keep_prob_input=0.8, epochs=10)
-    assert len(fig.data) == 4
+    extra = 1 if builder is figures.loss_curves else 0  # the dropout run's training loss with dropout off
+    assert len(fig.data) == 4 + extra
     names = [trace.name for trace in fig.data]
     assert any(n.startswith("test, no dropout") for n in names)
     assert any("dropout 0.50, input 0.80" in n for n in names)
     assert {trace.line.color for trace in fig.data} == {WITH_DROPOUT, WITHOUT_DROPOUT}
-    assert {trace.line.dash for trace in fig.data} == {None, figures.TRAIN_DASH}
+    dashes = {None, figures.TRAIN_DASH} | ({figures.EVAL_DASH} if extra else set())
+    assert {trace.line.dash for trace in fig.data} == dashes
     assert tuple(fig.layout.xaxis.range) == (0.5, 10.5)
     _titled(fig)
     assert fig.layout.yaxis.title.text
+
+
+def test_the_curves_say_whether_dropout_was_on():
+    """Error curves: measured with dropout off. Loss curves: the dotted training loss is the objective with dropout
+    on; the dash-dot one is the same dropout network's training loss with dropout off (train_loss_eval)."""
+    with_dropout, without_dropout = _history(5, 0.03), _history(5, 0.05)
+    errors = figures.error_curves(with_dropout, without_dropout, keep_prob=0.5)
+    assert "dropout off" in errors.layout.yaxis.title.text
+    assert [t.name for t in errors.data if t.name.startswith("train")] == ["train, no dropout",
+                                                                          "train (dropout off), dropout 0.50"]
+    losses = figures.loss_curves(with_dropout, without_dropout, keep_prob=0.5)
+    by_name = {t.name: t for t in losses.data}
+    assert "dropout on" in losses.layout.yaxis.title.text
+    np.testing.assert_allclose(by_name["train (dropout on), dropout 0.50"].y, with_dropout["train_loss"])
+    evaluated = by_name["train (dropout off), dropout 0.50"]
+    np.testing.assert_allclose(evaluated.y, with_dropout["train_loss_eval"])
+    assert evaluated.line.dash == figures.EVAL_DASH and evaluated.line.color == WITH_DROPOUT
+    older = figures.loss_curves(with_dropout.drop(columns="train_loss_eval"), without_dropout, keep_prob=0.5)
+    assert len(older.data) == 4  # a history without the column: no dash-dot curve, no error
 
 
 def test_error_curves_are_in_percent():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import mlp
 from tests.conftest import open_page_via_home, open_view, show_view
+from ui import training_text as text
 from ui.cached import training as cached
 
 PAGE = "pages/training_lab.py"
@@ -87,6 +90,8 @@ def test_the_sweep_runs_only_when_asked():
     sweep = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                  if "Error against keep_prob" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     assert len(sweep["data"]) == 4  # test and train for each of the two designs
+    rows = [(design, q, units, *cached.sweep_point(100, q, units, 0)) for design, q, units in cached.sweep_plan()]
+    assert [s.value for s in at.success] == [f"**What to notice:** {text.sweep_notice(cached.sweep_table(rows))}"]
 
 
 @pytest.mark.parametrize(
@@ -140,3 +145,63 @@ def test_a_dropout_network_that_has_not_learned_is_called_out():
     learned = _open({**SMALL, "lab_epochs": "30", "keep_prob": "0.5"})  # the control: this one does learn
     assert not learned.exception
     assert not any("has not learned" in w.value for w in learned.warning)
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.success])
+
+
+def test_the_recipe_text_comes_from_the_recipe_the_runs_use():
+    """The epochs help and the caption print core.mlp.describe_recipe of the configuration the page's runs have."""
+    at = _open({**SMALL, "keep_prob": "0.5"})
+    assert not at.exception
+    trained = cached.digits_result(cached.DigitsRun(100, 0.5, 1.0, 5, 64, 0)).config
+    assert replace(trained, keep_prob=mlp.RECIPE.keep_prob, epochs=mlp.RECIPE.epochs, hidden=mlp.RECIPE.hidden,
+                   seed=mlp.RECIPE.seed) == mlp.RECIPE
+    recipe = mlp.describe_recipe(trained)
+    assert recipe in at.slider(key="lab_epochs").help
+    caption = next(c for c in at.caption if c.value.startswith("Network 64"))
+    assert recipe in caption.value and "Adam" not in caption.value
+    for term in ("He initialisation", "Momentum 0.9", "Cosine decay"):  # the tooltip glosses each term
+        assert term in caption.proto.help
+    intro = at.markdown[0].value
+    assert "chosen at random by the sidebar's seed" in intro and "a fixed set of 797" not in intro
+
+
+@pytest.mark.parametrize("keep_prob", ["0.05", "0.5", "1"])
+def test_what_to_notice_and_the_loss_answer_follow_the_run(keep_prob):
+    """The box and the loss sentence are the text functions of the page's own final numbers (so they cannot drift),
+    and at keep_prob 0.05 the box agrees with the page's warning that the dropout network has not learned."""
+    at = _open({**SMALL, "keep_prob": keep_prob})
+    assert not at.exception
+    q = float(keep_prob)
+    run = cached.DigitsRun(100, q, 1.0, 5, 64, 0)
+    with_dropout = cached.digits_result(run).history.iloc[-1]
+    without_dropout = cached.digits_result(run.without_dropout()).history.iloc[-1]
+    expected = text.curves_notice(with_dropout, without_dropout, keep_prob=q, keep_prob_input=1.0, n_train=100,
+                                  scatter=cached.SEED_SCATTER[100])
+    assert [s.value for s in at.success] == [f"**What to notice:** {expected}"]
+    answer = text.loss_answer(with_dropout, without_dropout, keep_prob=q, keep_prob_input=1.0)
+    assert answer in [m.value for m in at.markdown]
+    if keep_prob == "0.05":
+        assert any("has not learned" in w.value for w in at.warning)
+        assert "has not learned" in expected and "both networks fit" not in expected
+    if keep_prob == "0.5":
+        assert f"{with_dropout['train_loss']:.3f}" in answer and f"{with_dropout['train_loss_eval']:.3f}" in answer
+    assert f"±{cached.SEED_SCATTER[100]:g} points" in _texts(at)
+
+
+def test_every_training_size_has_a_measured_scatter():
+    assert set(cached.SEED_SCATTER) == set(cached.DIGITS_TRAIN_SIZES)
+    values = [cached.SEED_SCATTER[n] for n in sorted(cached.SEED_SCATTER)]
+    assert values == sorted(values, reverse=True)  # fewer training images, more scatter (as measured)
+
+
+def test_other_views_have_their_own_notice():
+    digits = _open({**SMALL, "keep_prob": "0.5"}, "Misclassified digits")
+    assert not digits.exception
+    assert len(digits.success) == 1 and "test digits wrong" in digits.success[0].value
+    sweep = _open({**SMALL, "keep_prob": "0.5"}, "keep_prob sweep")
+    assert not sweep.success  # nothing measured yet, nothing to notice
+    toy = _open({**SMALL, "keep_prob": "0.5"}, "Decision boundaries")
+    assert len(toy.success) == 1 and "without dropout" in toy.success[0].value

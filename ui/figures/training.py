@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from ui.theme import DIVERGING, PALETTE, REFERENCE, WITH_DROPOUT, WITHOUT_DROPOUT, style
 
 TRAIN_DASH = "dot"  # training-set curves are dotted, test-set curves solid
+EVAL_DASH = "dashdot"  # the dropout run's training loss measured with dropout off
 
 
 def _model_label(keep_prob: float, keep_prob_input: float) -> str:
@@ -25,6 +26,7 @@ def _model_label(keep_prob: float, keep_prob_input: float) -> str:
 def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
                  keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 460) -> go.Figure:
     """Train (dotted) and test (solid) error per epoch, with and without dropout, on the same axes (percent).
+    Both are measured after the epoch with dropout off (the network as it is used), which the names say.
 
     epochs: the planned number of epochs, so the x axis does not jump while the curves grow.
     """
@@ -35,30 +37,43 @@ def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, k
                                  name=f"test, {name}", line={"color": colour, "width": 3},
                                  hovertemplate="epoch %{x}<br>test error %{y:.2f}%<extra></extra>"))
         fig.add_trace(go.Scatter(x=history["epoch"], y=100 * history["train_error"], mode="lines",
-                                 name=f"train, {name}", line={"color": colour, "width": 2, "dash": TRAIN_DASH},
-                                 hovertemplate="epoch %{x}<br>train error %{y:.2f}%<extra></extra>"))
+                                 name=f"train (dropout off), {name}" if name != "no dropout" else f"train, {name}",
+                                 line={"color": colour, "width": 2, "dash": TRAIN_DASH},
+                                 hovertemplate="epoch %{x}<br>train error %{y:.2f}% (dropout off)<extra></extra>"))
     _epoch_axis(fig, epochs)
     fig.update_yaxes(rangemode="tozero")
-    style(fig, "Error: train (dotted) and test (solid)", "epoch", "error (%)", height=height)
+    style(fig, "Error: train (dotted) and test (solid)", "epoch", "error (%), dropout off", height=height)
     _legend_below(fig)
     return fig
 
 
 def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
                 keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 460) -> go.Figure:
-    """Training objective (dotted, dropout on while training) and test loss (solid), log scale."""
+    """Test loss (solid, dropout off), the training objective (dotted: the epoch's minibatches with dropout ON,
+    as trained) and, for the dropout run, its training loss measured with dropout off (dash-dot), log scale.
+
+    The last trace needs the history column train_loss_eval; it is left out when the history has none, and when
+    nothing is dropped (keep_prob = keep_prob_input = 1: it would repeat the training curve)."""
     fig = go.Figure()
+    dropout_label = _model_label(keep_prob, keep_prob_input)
     for history, name, colour in ((without_dropout, "no dropout", WITHOUT_DROPOUT),
-                                  (with_dropout, _model_label(keep_prob, keep_prob_input), WITH_DROPOUT)):
+                                  (with_dropout, dropout_label, WITH_DROPOUT)):
         fig.add_trace(go.Scatter(x=history["epoch"], y=history["test_loss"], mode="lines",
                                  name=f"test, {name}", line={"color": colour, "width": 3},
                                  hovertemplate="epoch %{x}<br>test loss %{y:.3f}<extra></extra>"))
         fig.add_trace(go.Scatter(x=history["epoch"], y=history["train_loss"], mode="lines",
-                                 name=f"train, {name}", line={"color": colour, "width": 2, "dash": TRAIN_DASH},
-                                 hovertemplate="epoch %{x}<br>training loss %{y:.3f}<extra></extra>"))
+                                 name=f"train (dropout on), {name}" if name != "no dropout" else f"train, {name}",
+                                 line={"color": colour, "width": 2, "dash": TRAIN_DASH},
+                                 hovertemplate="epoch %{x}<br>training objective %{y:.3f} (as trained)"
+                                               "<extra></extra>"))
+    if "train_loss_eval" in with_dropout and (keep_prob < 1.0 or keep_prob_input < 1.0):  # else: the same curve
+        fig.add_trace(go.Scatter(x=with_dropout["epoch"], y=with_dropout["train_loss_eval"], mode="lines",
+                                 name=f"train (dropout off), {dropout_label}",
+                                 line={"color": WITH_DROPOUT, "width": 2, "dash": EVAL_DASH},
+                                 hovertemplate="epoch %{x}<br>training loss, dropout off %{y:.3f}<extra></extra>"))
     _epoch_axis(fig, epochs)
     fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only
-    style(fig, "Cross-entropy loss (log scale)", "epoch", "loss", height=height)
+    style(fig, "Cross-entropy loss (log scale)", "epoch", "loss (train dotted: dropout on)", height=height)
     _legend_below(fig)
     return fig
 
