@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import mlp
+from ui.cached import inference as words
 from ui.cached import training as cached
 from ui.components import lesson_tools
 from ui.figures import inference as figures
@@ -60,6 +61,11 @@ if not cached.is_trained(run):
         bar.progress(len(result.history) / run.epochs,
                      text=f"Training the model: epoch {len(result.history)} of {run.epochs}")
     bar.empty()
+train_error, test_error = words.final_errors(run)
+learned = words.has_learned(train_error)
+if 0.0 < keep_prob < 1.0 and not learned:  # at 0 the warning above has said why
+    st.warning(words.not_learned_warning(keep_prob, train_error, test_error, run.epochs),
+               icon=":material/trending_flat:")
 
 mc_tab, relu_tab, uncertainty_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with mc_tab:
@@ -81,7 +87,6 @@ with mc_tab:
         with st.spinner("Running the Monte-Carlo passes"):
             ks, errors, weight_scaling_error = cached.mc_curve(run, int(max_k), int(repeats))
         mean_errors = errors.mean(axis=0)
-        matched = [int(k) for k, e in zip(ks, mean_errors, strict=True) if e <= weight_scaling_error]
         st.plotly_chart(figures.mc_error_figure(ks, errors, weight_scaling_error), width="stretch", key="inf_mc_error")
         metrics = st.columns(3)
         metrics[0].metric("weight scaling (1 pass)", f"{100 * weight_scaling_error:.2f}%")
@@ -92,23 +97,24 @@ with mc_tab:
                        "biases alone; weight scaling uses the never-trained hidden weights. Both are near chance.")
         elif keep_prob == 1.0:
             st.caption("At keep_prob 1 every pass is the full network, so the two methods agree for every k.")
-        elif matched:
-            st.caption(f"The Monte-Carlo average first matches weight scaling (mean over repeats) at k = {matched[0]}. "
-                       "Srivastava et al. found about k = 50 on MNIST. One sampled network (k = 1) is clearly worse: "
-                       "it is a network with half its units missing.")
+        elif not learned:
+            st.caption(f"Both methods are near chance ({100 * words.CHANCE_ERROR:.0f}% error): the network has not "
+                       "learned (see the warning above), so there is nothing for either to approximate.")
         else:
-            st.caption(f"Up to k = {int(ks[-1])} the Monte-Carlo average does not reach weight scaling here; "
-                       "try a larger k. One sampled network (k = 1) is clearly worse: half its units are missing.")
+            st.caption(words.mc_sentence(ks, errors, weight_scaling_error, keep_prob))
 with relu_tab:
     if relu_tab.open:
         st.subheader("Why weight scaling is only an approximation: the ReLU")
         st.markdown(
             """
-For a *linear* network the output is linear in every mask, so its expectation is exactly the
-output with each mask replaced by its mean (keep_prob, or 1 after inverted scaling): weight
-scaling *is* the average, and the Monte-Carlo estimate closes in on it like 1/√k. A ReLU is not
-linear, E[ReLU(z)] ≠ ReLU(E[z]), so with ReLUs the average of the sampled networks converges to
-something slightly different from the weight-scaled network, and the gap levels off.
+For a *linear* network the **logits** (the ten scores before the softmax) are linear in every
+mask, so their expectation is exactly the logits with each mask replaced by its mean (keep_prob,
+or 1 after inverted scaling): for the logits, weight scaling *is* the average, and the Monte-Carlo
+average of the logits closes in on it like 1/√k. The first view averages **probabilities**, after
+the softmax, and the softmax is not linear: even for a linear network the averaged probabilities
+differ a little from the softmax of the weight-scaled logits. A ReLU adds a non-linearity inside
+the network, E[ReLU(z)] ≠ ReLU(E[z]), so with ReLUs even the averaged logits converge to something
+slightly different from the weight-scaled ones, and the gap levels off. The chart compares logits.
 """
         )
         with st.spinner(f"Averaging up to {cached.GAP_MAX_K} sampled networks"):
@@ -116,9 +122,8 @@ something slightly different from the weight-scaled network, and the gap levels 
         st.plotly_chart(figures.logit_gap_figure(ks_gap, gap_linear, gap_relu), width="stretch", key="inf_logit_gap")
         st.caption(f"Mean absolute difference between the Monte-Carlo average of the 10 output scores (logits) and the "
                    f"weight-scaled scores, over {cached.GAP_IMAGES} test digits and k up to {cached.GAP_MAX_K}, using "
-                   "the trained weights with and without the ReLUs. At first both fall like 1/√k (sampling noise). The "
-                   "linear curve keeps following the dotted line towards 0; the ReLU curve flattens out once the noise "
-                   "is below its bias, the part of the difference that no number of samples removes.")
+                   "the trained weights with and without the ReLUs. "
+                   + words.logit_gap_sentence(ks_gap, gap_linear, gap_relu))
 with uncertainty_tab:
     if uncertainty_tab.open:
         st.subheader("MC dropout as a measure of uncertainty")
@@ -135,6 +140,16 @@ with uncertainty_tab:
         toy = (shape, toy_noise, cached.DEFAULT_TOY_SIZE, keep_prob, settings.seed)
         X_toy, _, y_toy, _ = cached.toy_data(shape, toy_noise, cached.DEFAULT_TOY_SIZE, settings.seed)
         grid_x, grid_y, entropy_map, spread_map = cached.toy_uncertainty(*toy, int(n_samples))
+        st.markdown(
+            r"""
+**Predictive entropy** measures how spread out the averaged prediction $\bar p$ is over the classes:
+$H = -\sum_c \bar p_c \log \bar p_c$, in nats (natural logarithm). It is 0 when all the probability
+sits on one class, log 2 ≈ 0.69 at a 50/50 split between two classes, log 10 ≈ 2.30 when all ten
+digits are equally likely. A network without dropout has an entropy too (its softmax can be 50/50).
+What only MC dropout gives is the **spread between the passes** (the right map, the error bars
+below): how much the sampled networks disagree. That spread, not the entropy, is its signal.
+"""
+        )
         maps = st.columns(2)
         with maps[0]:
             st.plotly_chart(figures.uncertainty_map(grid_x, grid_y, entropy_map, X_toy, y_toy, zmax=0.6931,
@@ -146,10 +161,10 @@ with uncertainty_tab:
                                                     title="Spread of p(class 1) over the T passes",
                                                     colorbar_title="standard deviation"),
                             width="stretch", key="inf_spread_map")
-        st.caption(f"The Training lab's 2-D network (two layers of 128 units, {cached.DEFAULT_TOY_SIZE} training "
-                   f"points, noise {toy_noise:g}) with dropout on at test time. Entropy is highest (log 2 ≈ 0.69) "
-                   "where the classes meet; the spread between passes is largest there and far from the data, where "
-                   "nothing pinned the network down.")
+        st.caption(f"The Training lab's 2-D network ({len(cached.TOY_HIDDEN)} layers of {cached.TOY_HIDDEN[0]} units, "
+                   f"{cached.DEFAULT_TOY_SIZE} training points, noise {toy_noise:g}) with dropout on at test time, "
+                   f"T = {n_samples} passes. "
+                   + words.toy_sentence(grid_x, grid_y, entropy_map, spread_map, X_toy))
 
         images, true_labels, mean_proba, spread, entropy, wrong = cached.ambiguous_digits(run, int(n_samples))
         st.plotly_chart(figures.ambiguous_digits_figure(images, true_labels, mean_proba, spread), width="stretch",
@@ -159,22 +174,32 @@ with uncertainty_tab:
             st.plotly_chart(figures.entropy_histogram(entropy, wrong), width="stretch", key="inf_entropy_histogram")
         with digit_columns[1]:
             st.markdown(
-                f"""
-The six test digits above are the ones the network is least sure about (highest entropy of the
-averaged prediction over T = {n_samples} passes); the error bars show how much each class's
-probability moved from pass to pass.
-
-On the left, every test digit: the misclassified ones sit mostly at high entropy, so the
-uncertainty is informative, a reason to keep dropout on at test time when a model should say
-*"I am not sure"*.
-"""
+                f"The {len(images)} test digits above are the ones with the highest entropy of the averaged "
+                f"prediction over T = {n_samples} passes; the error bars show how much each class's probability "
+                "moved from pass to pass (the spread).\n\n"
+                + words.entropy_sentence(entropy, wrong) + "\n\n"
+                + ("At keep_prob 1 every pass is the same network: there are no error bars, and the entropy is "
+                   "that of one network's softmax, which a model without dropout has too."
+                   if keep_prob >= 1.0 else
+                   "The entropy alone would come from one network's softmax too; the error bars are what keeping "
+                   "dropout on at test time adds, and what lets a model say *\"the sampled networks disagree: I am "
+                   "not sure\"*.")
             )
 
 st.success(
-    "**What to notice:** one pass with weight scaling is about as good as averaging dozens of sampled networks, "
-    "and far better than any single one of them; it is exact only for a linear network, and close enough with "
-    "ReLUs to be what every framework does. Keeping dropout on at test time costs k passes but buys an uncertainty "
-    "estimate: high where classes meet, and high on the digits the network gets wrong.",
+    "**What to notice:** "
+    + ("at keep_prob 1 there is nothing to average: every pass is the full network, and the passes never disagree. "
+       "Lower keep_prob to see weight scaling and Monte-Carlo averaging part. "
+       if keep_prob >= 1.0 else
+       "at this keep_prob the network has not learned, so neither method has anything to approximate: try 0.5 or "
+       "0.8. "
+       if not learned else
+       "one pass with weight scaling is about as good as averaging dozens of sampled networks, and better than a "
+       "single one of them (the first view measures both). Its logits equal the average logits only for a linear "
+       "network; with ReLUs it is close enough to be what PyTorch, Keras/TensorFlow and most frameworks do at test "
+       "time. ")
+    + "Keeping dropout on at test time costs k passes but buys the spread between them: how much the sampled "
+      "networks disagree, a measure of how unsure the model is.",
     icon=":material/lightbulb:",
 )
 

@@ -85,3 +85,42 @@ def test_bad_links_are_rejected_with_a_message():
     warned = " ".join(w.value for w in at.warning)
     for key in ("inf_samples", "inf_shape"):
         assert f"`{key}=" in warned, key
+
+
+@pytest.mark.parametrize("keep_prob", [0.05, 0.8])
+def test_the_words_follow_the_run(keep_prob):
+    from ui.cached import inference as words
+    from ui.state import DEFAULT_SEED
+
+    query = {**SMALL, "keep_prob": str(keep_prob)}
+    run = cached.inference_run(keep_prob, DEFAULT_SEED)
+    at = _open(query)
+    assert not at.exception
+    train_error, test_error = words.final_errors(run)
+    captions = " ".join(c.value for c in at.caption)
+    notice = at.success[0].value
+    assert "half its units" not in captions and "every framework" not in notice
+    if words.has_learned(train_error):
+        ks, errors, weight_scaling_error = cached.mc_curve(run, int(SMALL["inf_max_k"]), int(SMALL["inf_repeats"]))
+        assert words.mc_sentence(ks, errors, weight_scaling_error, keep_prob) in captions
+        assert f"about {1 - keep_prob:.0%} of its hidden units missing" in captions
+        assert "PyTorch, Keras/TensorFlow and most frameworks" in notice
+    else:
+        warned = [w.value for w in at.warning]
+        assert words.not_learned_warning(keep_prob, train_error, test_error, run.epochs) in warned
+        assert "has not learned" in notice
+    relu = _open(query, "Why: the ReLU")
+    relu_text = " ".join(" ".join(e.value for e in [*relu.caption, *relu.markdown]).split())
+    assert words.logit_gap_sentence(*cached.logit_gaps(run)) in relu_text
+    assert "averaged probabilities differ" in relu_text  # the chart is of logits; the first view averages probabilities
+    uncertainty = _open(query, "Uncertainty")
+    text = " ".join(" ".join(e.value for e in [*uncertainty.caption, *uncertainty.markdown]).split())
+    assert "**Predictive entropy**" in text and "not the entropy, is its signal" in text
+    shape, n_samples = cached.TOY_SHAPES[0], int(SMALL["inf_samples"])
+    noise = cached.UNCERTAINTY_NOISE[shape]
+    grid_x, grid_y, entropy_map, spread_map = cached.toy_uncertainty(shape, noise, cached.DEFAULT_TOY_SIZE, keep_prob,
+                                                                     DEFAULT_SEED, n_samples)
+    X_toy = cached.toy_data(shape, noise, cached.DEFAULT_TOY_SIZE, DEFAULT_SEED)[0]
+    assert words.toy_sentence(grid_x, grid_y, entropy_map, spread_map, X_toy) in text
+    *_, entropy, wrong = cached.ambiguous_digits(run, n_samples)
+    assert words.entropy_sentence(entropy, wrong) in text
