@@ -419,9 +419,9 @@ def left_on_summary(case: DropoutLeftOn, keep_prob: float) -> str:
         return (f"Here all {n_calls} calls agree on every test image at keep_prob {keep_prob:.2f}"
                 + (", but the scores still move from call to call." if scores_move else "."))
     wrong = int((case.call_predictions != case.label).sum())
-    image = (f"Test image {case.image_index} is a {case.label}; with dropout off the network says "
-             f"{case.eval_prediction}. With dropout left on, {wrong} of its {n_calls} calls say another digit "
-             f"({', '.join(str(int(d)) for d in answers)} all come up).")
+    image = (f"Test image {case.image_index} is {'an' if case.label == 8 else 'a'} {case.label}; with dropout off "
+             f"the network says {case.eval_prediction}. With dropout left on, {wrong} of its {n_calls} calls say "
+             f"another digit ({', '.join(str(int(d)) for d in answers)} all come up).")
     comparison = "higher than" if mean_on > case.error_off else "not higher than"
     return (f"{image} Over all test images, {100 * case.unstable_fraction:.1f}% get more than one answer in "
             f"{n_calls} calls, and the mean test error with dropout on is {100 * mean_on:.2f}%, {comparison} "

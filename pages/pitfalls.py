@@ -38,10 +38,10 @@ def bug_and_fix(bug: str, fix: str) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(":red[**The bug**]")
-        st.code(bug, language="python")
+        st.code(bug, language="python", wrap_lines=True)
     with right:
         st.markdown(":blue[**The fix**]")
-        st.code(fix, language="python")
+        st.code(fix, language="python", wrap_lines=True)
 
 
 def spot(sentence: str) -> None:
@@ -53,13 +53,17 @@ tabs = view_tabs(VIEWS, key=VIEW_KEY)
 with tabs[0]:
     if tabs[0].open:
         bug_and_fix(
-            "model.train()                        # PyTorch: dropout still on\n"
-            "prediction = model(image).argmax()\n\n"
-            "scores = model(image, training=True)  # Keras: the same",
-            "model.eval()                         # PyTorch: dropout off\n"
+            "# PyTorch: still in training mode\n"
+            "model.train()\n"
+            "label = model(image).argmax()\n\n"
+            "# Keras: dropout on in this call\n"
+            "scores = model(image, training=True)",
+            "# PyTorch: dropout off\n"
+            "model.eval()\n"
             "with torch.no_grad():\n"
-            "    prediction = model(image).argmax()\n\n"
-            "scores = model(image, training=False)  # Keras (or model.predict)",
+            "    label = model(image).argmax()\n\n"
+            "# Keras (or model.predict(image))\n"
+            "scores = model(image, training=False)",
         )
         with st.spinner("Training the Training lab's network for this keep_prob and seed (once)…"):
             case = cached.dropout_left_on(keep_prob, seed)
@@ -75,10 +79,12 @@ with tabs[0]:
         metrics = st.columns(3)
         mean_on = float(case.errors_on.mean())
         metrics[0].metric("test error, dropout off", f"{100 * case.error_off:.2f}%")
-        metrics[1].metric(f"test error, dropout on (mean of {case.errors_on.size} calls)", f"{100 * mean_on:.2f}%",
+        metrics[1].metric("test error, dropout on", f"{100 * mean_on:.2f}%",
+                          help=f"The mean over {case.errors_on.size} calls on all 797 test images.",
                           delta=f"{100 * (mean_on - case.error_off):+.2f} points", delta_color="inverse")
-        metrics[2].metric(f"test images with more than one answer in {case.errors_on.size} calls",
-                          f"{100 * case.unstable_fraction:.1f}%")
+        metrics[2].metric("test images that change answer", f"{100 * case.unstable_fraction:.1f}%",
+                          help=f"Share of the 797 test images that get more than one answer in "
+                               f"{case.errors_on.size} calls with dropout on.")
         st.markdown(core.left_on_summary(case, keep_prob))
         st.caption(
             f"The network: the Training lab's at its defaults (64 → 256 → 256 → 10, hidden keep_prob {keep_prob:.2f}, "
@@ -95,12 +101,14 @@ with tabs[0]:
 with tabs[1]:
     if tabs[1].open:
         bug_and_fix(
-            "# a: activations (N, D) = (examples, units)\n"
-            "mask = rng.random((N, 1)) < keep_prob  # whole examples\n"
-            "mask = rng.random((1, D)) < keep_prob  # the same units, all batch\n"
+            "# a: (N, D) = (examples, units)\n"
+            "# one draw per example:\n"
+            "mask = rng.random((N, 1)) < keep_prob\n"
+            "# one draw per unit, whole batch:\n"
+            "mask = rng.random((1, D)) < keep_prob\n"
             "out = a * mask / keep_prob",
-            "# one draw per entry: the mask has a's shape\n"
-            "mask = rng.random(a.shape) < keep_prob   # (N, D)\n"
+            "# one draw per entry: a's shape\n"
+            "mask = rng.random(a.shape) < keep_prob\n"
             "out = a * mask / keep_prob",
         )
         shapes = cached.mask_shapes(keep_prob, seed)
@@ -113,8 +121,8 @@ with tabs[1]:
                                 key=f"pitfalls_mask_{kind.replace(' ', '_')}")
         table = pd.DataFrame({
             "mask shape": list(core.MASK_SHAPES),
-            "units with no gradient this step": [shapes.units_without_gradient[k] for k in core.MASK_SHAPES],
-            "examples that teach nothing": [shapes.examples_without_gradient[k] for k in core.MASK_SHAPES],
+            "units, no gradient": [shapes.units_without_gradient[k] for k in core.MASK_SHAPES],
+            "examples, no gradient": [shapes.examples_without_gradient[k] for k in core.MASK_SHAPES],
         }).set_index("mask shape")
         columns = st.columns([3, 2])
         with columns[0]:
@@ -140,9 +148,11 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         bug_and_fix(
-            "mask = rng.random(a.shape) > keep_prob  # keeps 1 − keep_prob\n"
+            "# keeps with probability 1 - keep_prob\n"
+            "mask = rng.random(a.shape) > keep_prob\n"
             "out = a * mask / keep_prob",
-            "mask = rng.random(a.shape) < keep_prob  # keeps keep_prob\n"
+            "# keeps with probability keep_prob\n"
+            "mask = rng.random(a.shape) < keep_prob\n"
             "out = a * mask / keep_prob",
         )
         case, grid, ratio = cached.flipped(keep_prob, seed)
@@ -169,12 +179,16 @@ with tabs[3]:
         bug_and_fix(
             "model.train()\n"
             "for x, y in batches:\n"
-            "    loss = loss_fn(model(x), y)    # dropout on\n"
+            "    # dropout on: thinned networks\n"
+            "    loss = loss_fn(model(x), y)\n"
             "    total += loss.item() * len(x)\n"
-            "train_loss = total / n              # compared with val_loss",
-            "model.eval()                         # dropout off, as for val_loss\n"
+            "# then compared with val_loss:\n"
+            "train_loss = total / n",
+            "# dropout off, as for val_loss\n"
+            "model.eval()\n"
             "with torch.no_grad():\n"
-            "    train_loss = loss_fn(model(X_train), y_train)",
+            "    out = model(X_train)\n"
+            "    train_loss = loss_fn(out, y_train)",
         )
         with st.spinner("Training the Training lab's network for this keep_prob and seed (once)…"):
             curves, gap = cached.loss_curves(keep_prob, seed)
@@ -203,12 +217,16 @@ with tabs[4]:
             "    nn.Linear(64, 256), nn.ReLU(),\n"
             f"    nn.Dropout(p={drop:.2f}),\n"
             "    nn.Linear(256, 256),\n"
-            "    nn.BatchNorm1d(256), nn.ReLU(),  # after dropout\n"
+            "    # BatchNorm after the dropout:\n"
+            "    nn.BatchNorm1d(256), nn.ReLU(),\n"
             "    nn.Linear(256, 10))",
             "nn.Sequential(\n"
-            "    nn.Linear(64, 256), nn.BatchNorm1d(256), nn.ReLU(),\n"
-            "    nn.Linear(256, 256), nn.BatchNorm1d(256), nn.ReLU(),\n"
-            f"    nn.Dropout(p={drop:.2f}),    # after the last BatchNorm\n"
+            "    nn.Linear(64, 256),\n"
+            "    nn.BatchNorm1d(256), nn.ReLU(),\n"
+            "    nn.Linear(256, 256),\n"
+            "    nn.BatchNorm1d(256), nn.ReLU(),\n"
+            "    # dropout after the last BatchNorm:\n"
+            f"    nn.Dropout(p={drop:.2f}),\n"
             "    nn.Linear(256, 10))",
         )
         shift, densities, centres, curve = cached.variance_shift(keep_prob, seed)
@@ -224,8 +242,8 @@ with tabs[4]:
         metrics = st.columns(4)
         metrics[0].metric("BN's running variance (training)",
                           f"{shift.train_variance_measured:.3f}" if keep_prob > 0 else "0")
-        metrics[1].metric("formula (σ² + μ²) / keep_prob − μ²",
-                          f"{shift.train_variance_formula:.3f}" if keep_prob > 0 else "undefined")
+        metrics[1].metric("the formula's value", f"{shift.train_variance_formula:.3f}" if keep_prob > 0 else
+                          "undefined", help="(σ² + μ²) / keep_prob − μ², the variance after inverted dropout.")
         metrics[2].metric("variance at test time (σ²)", f"{shift.test_variance_measured:.3f}")
         metrics[3].metric("BN output std at test time", f"{shift.bug_output_std:.2f}" if keep_prob > 0 else
                           "undefined", help="1 with the fix.")
@@ -243,10 +261,11 @@ with tabs[5]:
     if tabs[5].open:
         bug_and_fix(
             "z = x @ W + b\n"
-            "a = sigmoid(dropout(z))   # a dropped unit outputs sigmoid(0) = 0.5",
+            "# a dropped unit outputs 0.5:\n"
+            "a = sigmoid(dropout(z))",
             "z = x @ W + b\n"
-            "a = dropout(sigmoid(z))   # dropped units output 0\n"
-            "# with ReLU both orders are the same: relu(m·z/q) = m·relu(z)/q",
+            "# a dropped unit outputs 0:\n"
+            "a = dropout(sigmoid(z))",
         )
         order = cached.activation_order(keep_prob, seed)
         columns = st.columns(3)

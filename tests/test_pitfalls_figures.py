@@ -49,6 +49,8 @@ def test_calls_figure_colours_disagreeing_calls():
     assert list(same.x) == [1, 2, 4, 6, 7, 8, 10] and list(other.text) == ["8", "5", "8"]
     assert same.marker.color == figures.FIX and other.marker.color == figures.BUG
     assert "dropout off: 3 (0.91)" in line.name and list(line.y) == [0.91, 0.91]
+    eight = _validated(figures.calls_figure(call_proba, eval_proba, label=8, image_index=2))
+    assert "(an 8)" in eight.layout.title.text
     one = _validated(figures.calls_figure(np.tile(eval_proba, (10, 1)), eval_proba, 3, 0))
     assert "one answer" in one.layout.title.text and len(one.data[1].x) == 0
     with pytest.raises(ValueError):
@@ -127,7 +129,9 @@ def test_order_figures(keep_prob):
         fig = _checked(figures.order_figure(name, order.after[name], order.before[name], order.mask,
                                             order.max_difference[name]), name, "unit", "output")
         assert _names(fig)[:2] == [f"dropout({name}(z))", f"{name}(dropout(z))"]
-        assert ("identical" in fig.layout.title.text) == (order.max_difference[name] == 0)
+        assert ("orders agree" in fig.layout.title.text) == (order.max_difference[name] == 0)
+        if order.max_difference[name] > 0:
+            assert f"(≤ {order.max_difference[name]:.2f})" in fig.layout.title.text
         dropped = int((~order.mask).sum())
         assert (len(fig.data) == 3) == (dropped > 0)
         assert fig.layout.barmode == "group"

@@ -26,7 +26,7 @@ EXPECTED = {
     "Training loss": ("loss.item()", "model.eval()", ("three losses",)),
     "Before BatchNorm": ("nn.Dropout(p=", "after the last BatchNorm",
                          ("The variance BatchNorm sees", "BatchNorm's output at test time")),
-    "Activation order": ("sigmoid(dropout(z))", "dropout(sigmoid(z))", ("ReLU: the two orders are identical",
+    "Activation order": ("sigmoid(dropout(z))", "dropout(sigmoid(z))", ("ReLU: orders agree",
                                                                         "sigmoid:", "tanh:")),
 }
 

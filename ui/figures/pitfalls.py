@@ -23,6 +23,11 @@ def _legend_below(**extra) -> dict:
     return {"legend": dict(LEGEND_BELOW, y=-0.28), "margin": LEGEND_MARGIN, **extra}
 
 
+def article(digit: int) -> str:
+    """'an' before 8 (an eight), 'a' before any other digit."""
+    return "an" if int(digit) == 8 else "a"
+
+
 # --- 1. dropout left on at test time ---------------------------------------------------------------
 
 
@@ -53,7 +58,7 @@ def calls_figure(call_proba, eval_proba, label: int, image_index: int) -> go.Fig
                    "line": {"color": REFERENCE, "dash": "dash", "width": 2}, "hoverinfo": "skip"})
     n_distinct = np.unique(predictions).size
     answers = "one answer" if n_distinct == 1 else f"{n_distinct} different answers"
-    title = f"{calls[-1]} calls on test image {image_index} (a {label}): {answers}"
+    title = f"{calls[-1]} calls on test image {image_index} ({article(label)} {label}): {answers}"
     return house_figure(traces, title, "call (dropout left on)", "probability of the predicted digit", height=400,
                         xaxis={"dtick": 1, "range": [0.5, calls[-1] + 0.5]}, yaxis={"range": [0, 1.12]},
                         **_legend_below())
@@ -165,7 +170,8 @@ def loss_figure(epochs, train_loss, train_loss_eval, test_loss, keep_prob: float
                "hovertemplate": "epoch %{x}<br>" + name + " %{y:.4f}<extra></extra>"}
               for name, values, colour, dash in lines]
     return house_figure(traces, f"One run, three losses (hidden keep_prob {keep_prob:.2f})", "epoch",
-                        "cross-entropy (log scale)", height=430, yaxis={"type": "log"}, **_legend_below())
+                        "cross-entropy (log scale)", height=430, yaxis={"type": "log", "dtick": 1},
+                        **_legend_below())
 
 
 # --- 5. dropout before BatchNorm ------------------------------------------------------------------
@@ -232,9 +238,9 @@ def order_figure(name: str, after, before, mask, max_difference: float) -> go.Fi
                        "name": "dropped unit", "marker": {"color": DROPPED, "size": 11, "symbol": "x",
                                                           "line": {"width": 1, "color": REFERENCE}},
                        "hoverinfo": "skip"})
-    verdict = "are identical" if max_difference == 0 else f"differ by up to {max_difference:.2f}"
-    return house_figure(traces, f"{name}: the two orders {verdict}", "unit", "output", height=380,
-                        barmode="group", xaxis={"dtick": 1}, **_legend_below())
+    verdict = "orders agree" if max_difference == 0 else f"orders differ (≤ {max_difference:.2f})"
+    return house_figure(traces, f"{name}: {verdict}", "unit", "output", height=380, barmode="group",
+                        **_legend_below())
 
 
 __all__: Sequence[str] = (
