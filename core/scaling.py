@@ -13,7 +13,6 @@ dropout's training with inverted dropout's test time, the two halves that scale 
 from __future__ import annotations
 
 import itertools
-import math
 import numbers
 from dataclasses import dataclass
 
@@ -172,6 +171,11 @@ class NextLayerShift:
         """Mean of z at test time over the batch and every next-layer unit."""
         return float(self.test_mean.mean())
 
+    @property
+    def units_within_noise(self) -> int:
+        """How many next-layer units have their test mean within ±2 standard errors of their train mean."""
+        return int(np.sum(np.abs(self.train_mean - self.test_mean) <= 2 * self.train_std_error))
+
 
 def next_layer_shift(scheme: str, keep_prob: float, seed=0, *, n_examples: int = 512,
                      n_hidden: int = 16, n_next: int = 4) -> NextLayerShift:
@@ -211,39 +215,41 @@ def _seed_int(seed) -> int:
     return int(seed)
 
 
-def worked_example(activations=(0.6, 1.2, 0.9), mask=(True, False, True)) -> dict:
-    """The classic example in numbers: 3 units, 2 kept, so keep_prob = 2/3.
+def worked_example(activations=(0.6, 1.2, 0.9), mask=(True, False, True), keep_prob: float = 2 / 3) -> dict:
+    """The classic example in numbers: keep_prob = 2/3 and 3 units, on a mask that happens to keep 2 of them.
 
-    Returns {"keep_prob": float, "columns": {name: (n,) array}} with the columns "unit", "a",
-    "mask", "standard train" (a*mask), "standard train, mean over masks", "standard test"
-    (a*keep_prob), "inverted train" (a*mask/keep_prob), "inverted train, mean over masks",
-    "inverted test" (a). "Mean over masks" averages the training output over every mask that keeps
-    the same number of units (3 masks for 2 of 3): each unit is kept in exactly keep_prob of them,
-    so the average equals the test output exactly, unit by unit.
+    keep_prob is the probability that each unit is kept, set first; the mask is one draw (another could
+    keep 1 unit, or all 3). Returns {"keep_prob": float, "n_masks": 2**n, "columns": {name: (n,) array}}
+    with the columns "unit", "a", "mask", "standard train" (a*mask), "standard train, expected over
+    masks", "standard test" (a*keep_prob), "inverted train" (a*mask/keep_prob), "inverted train,
+    expected over masks", "inverted test" (a). "Expected over masks" averages the training output over
+    all 2**n masks, each weighted by its probability keep_prob**k (1 - keep_prob)**(n - k) (k units
+    kept): each unit is kept with probability keep_prob, so the average equals the test output exactly.
     """
+    keep_prob = check_keep_prob(keep_prob)
     a = np.asarray(activations, dtype=np.float64)
     mask = np.asarray(mask)
     if a.ndim != 1 or not 1 <= a.size <= 10:
         raise ValueError(f"activations must be a 1-D sequence of 1 to 10 numbers, got shape {a.shape}")
     if mask.dtype != bool or mask.shape != a.shape:
         raise ValueError(f"mask must be booleans shaped like activations {a.shape}, got {mask.dtype} {mask.shape}")
-    n, kept = a.size, int(mask.sum())
-    keep_prob = kept / n
-    every_mask = np.zeros((math.comb(n, kept), n), dtype=bool)  # every mask keeping `kept` units
-    for row, units in enumerate(itertools.combinations(range(n), kept)):
-        every_mask[row, list(units)] = True
+    n = a.size
+    every_mask = np.array(list(itertools.product([False, True], repeat=n)), dtype=bool)  # (2**n, n)
+    kept = every_mask.sum(axis=1)
+    probability = keep_prob ** kept * (1.0 - keep_prob) ** (n - kept)  # (2**n,), sums to 1
     views = compare_schemes(a, mask, keep_prob)
-    averages = {scheme: np.mean([compare_schemes(a, m, keep_prob)[scheme].train_output for m in every_mask], axis=0)
+    expected = {scheme: sum(p * compare_schemes(a, m, keep_prob)[scheme].train_output
+                            for p, m in zip(probability, every_mask, strict=True))
                 for scheme in ("standard", "inverted")}
     columns = {
         "unit": np.arange(n),
         "a": a,
         "mask": mask.astype(int),
         "standard train": views["standard"].train_output,
-        "standard train, mean over masks": averages["standard"],
+        "standard train, expected over masks": expected["standard"],
         "standard test": views["standard"].test_output,
         "inverted train": views["inverted"].train_output,
-        "inverted train, mean over masks": averages["inverted"],
+        "inverted train, expected over masks": expected["inverted"],
         "inverted test": views["inverted"].test_output,
     }
-    return {"keep_prob": keep_prob, "columns": columns}
+    return {"keep_prob": keep_prob, "n_masks": len(every_mask), "columns": columns}

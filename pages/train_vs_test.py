@@ -1,5 +1,7 @@
 """Lesson 3, Train vs test: standard and inverted dropout on the same mask, and the forgot-to-scale bug."""
 
+from fractions import Fraction
+
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +15,7 @@ from ui.state import check_query_param, lesson_settings, parse_choice, view_tabs
 SCHEME_KEY = "tvt_scheme"
 SCHEME_OPTIONS = list(SCHEMES)
 VIEW_KEY = "tvt_view"
-VIEWS = ("Standard vs inverted", "Forgot to scale", "Next layer", "Worked example")
+VIEWS = ("Worked example", "Standard vs inverted", "Forgot to scale", "Next layer")
 
 settings = lesson_settings()
 keep_prob = settings.keep_prob
@@ -22,9 +24,9 @@ st.title("Train vs test")
 st.markdown(
     """
 At **test time** dropout is switched off: every unit is used. But during **training** each unit was
-there only a fraction `keep_prob` of the time, so the next layer got used to inputs that were, on
-average, `keep_prob` times smaller. Some factor has to make the two phases agree *on average*.
-There are two places to put it:
+there only a fraction `keep_prob` of the time (on average), so without a correction the next layer
+gets used to inputs that are, on average, only `keep_prob` times as large. Some factor has to make
+the two phases agree *on average*. There are two places to put it:
 """
 )
 left, right = st.columns(2)
@@ -35,14 +37,15 @@ with left:
         r"\\[4pt] \mathbb{E}[a \odot m] = \mathrm{keep\_prob}\cdot a = h_\text{test}\end{gathered}"
     )
 with right:
-    st.markdown("**Inverted dropout** (every framework today): scale at train time")
+    st.markdown("**Inverted dropout** (PyTorch, Keras/TensorFlow and most frameworks today): scale at train time")
     st.latex(
         r"\begin{gathered}\text{train: } h = \frac{a \odot m}{\mathrm{keep\_prob}} \qquad \text{test: } h = a"
         r"\\[4pt] \mathbb{E}\Big[\frac{a \odot m}{\mathrm{keep\_prob}}\Big] = a = h_\text{test}\end{gathered}"
     )
 st.caption(
     r"Each mask entry $m_i$ is 1 with probability keep_prob and 0 otherwise, so $\mathbb{E}[m_i]$ = keep_prob. "
-    "Both schemes give the same expected activation; inverted dropout leaves the test-time network untouched, "
+    "In both schemes the expected training activation equals the test-time activation (keep_prob · a in standard "
+    "dropout, a in inverted dropout); inverted dropout leaves the test-time network untouched, "
     "which is why PyTorch (`nn.Dropout(p)`, p = 1 − keep_prob) and Keras (`Dropout(rate)`, rate = 1 − keep_prob) "
     "use it."
 )
@@ -68,13 +71,39 @@ elif keep_prob == 1.0:
 worked = cached.worked_example()
 table = pd.DataFrame(worked["columns"]).set_index("unit").T  # one row per quantity, one column per unit
 table.columns = [f"unit {unit}" for unit in table.columns]
-schemes_tab, forgot_tab, next_layer_tab, worked_tab = view_tabs(VIEWS, key=VIEW_KEY)
+worked_tab, schemes_tab, forgot_tab, next_layer_tab = view_tabs(VIEWS, key=VIEW_KEY)
+with worked_tab:
+    if worked_tab.open:
+        q = worked["keep_prob"]
+        q_text, scale_text = str(Fraction(q).limit_denominator(12)), str(Fraction(1 / q).limit_denominator(12))
+        drop_text = str(Fraction(1 - q).limit_denominator(12))
+        worked_columns = worked["columns"]
+        units, worked_a = worked_columns["unit"], worked_columns["a"]
+        n_worked, kept_units = len(units), [int(u) for u in units[worked_columns["mask"] == 1]]
+        values = ", ".join(f"{v:g}" for v in worked_a[:-1]) + f" and {worked_a[-1]:g}"
+        st.subheader(f"The worked example: keep_prob = {q_text}, {n_worked} units")
+        st.markdown(
+            f"Set keep_prob = {q_text} ({q:.3f}): each unit is kept with probability {q_text}, independently of the "
+            f"others. Take {n_worked} hidden units with activations {values}; this mask happens to keep "
+            f"{len(kept_units)} of the {n_worked} (unit{'s' if len(kept_units) != 1 else ''} "
+            f"{' and '.join(str(u) for u in kept_units)}); another draw could keep fewer or more. Standard dropout "
+            f"leaves the kept values alone in training and multiplies everything by {q_text} at test time; inverted "
+            f"dropout multiplies the kept values by {scale_text} in training and does nothing at test time. Averaged "
+            f"over all {worked['n_masks']} possible masks, each weighted by its probability (a mask that keeps k units "
+            f"has probability ({q_text})^k ({drop_text})^({n_worked} − k)), each unit is kept with probability "
+            f"{q_text}, so the expected training output equals the test output exactly, unit by unit."
+        )
+        st.dataframe(table.style.format("{:.3f}").format("{:.0f}", subset=pd.IndexSlice[["mask"], :]), width="stretch",
+                     key="tvt_worked_table")
+        st.caption(f"This example is fixed (keep_prob {q_text}), whatever the sidebar says; the next views use "
+                   "the sidebar's keep_prob.")
 with schemes_tab:
     if schemes_tab.open:
         st.subheader(f"The same input and the same mask ({n_kept} of {n_units} units kept)")
         if n_kept == 0 and keep_prob > 0:
-            st.caption(f"This mask happens to keep none of the {n_units} units (it happens with probability "
-                       f"(1 − keep_prob)^{n_units}), so the solid train bars are all zero. Try another seed to see a "
+            st.caption(f"This mask happens to keep none of the {n_units} units (a draw does that with probability "
+                       f"(1 − keep_prob)^{n_units} = {(1 - keep_prob) ** n_units:.2g}), so the solid train bars are "
+                       "all zero. Try another seed to see a "
                        "mask that keeps some units; the expectations and test outputs do not depend on the mask.")
         columns = st.columns(2)
         for column, scheme, title in ((columns[0], "standard", "Standard dropout"),
@@ -95,12 +124,26 @@ with schemes_tab:
                     f"Train: {train_factor}. Test: {test_factor}. Sum over units: this mask's train output "
                     f"{train_total:.3f}, expected train output {expected_total:.3f}, test output {test_total:.3f}."
                 )
-        st.caption(
-            "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in both "
-            "schemes: that is the point of the scaling. One particular mask (the solid bar) is above or below on "
-            "average; only the expectation matches. The two schemes differ by a constant factor keep_prob everywhere, "
-            "so the next layer's weights simply learn a different scale."
-        )
+        if 0 < keep_prob < 1:
+            single_mask = ("The solid bar is this one mask's training output, and it does not match the test output: "
+                           "a kept unit's bar is above its diamond (standard: a against keep_prob · a; inverted: "
+                           "a / keep_prob against a) and a dropped unit's bar is 0, below it. Only the average over "
+                           "masks matches. ")
+        elif keep_prob == 1:
+            single_mask = "At keep_prob 1 every mask keeps every unit, so the solid bars match too. "
+        else:
+            single_mask = ""
+        if keep_prob > 0:
+            st.caption(
+                "The hatched bar (expected over all masks) and the black diamond (test) coincide for every unit, in "
+                f"both schemes: that is the point of the scaling. {single_mask}The two schemes differ by the constant "
+                "factor keep_prob, at train and at test time alike, so the next layer's weights simply learn a "
+                "different scale."
+            )
+        else:
+            st.caption("At keep_prob 0 every training output is 0. Standard dropout's test output is 0 too (× "
+                       "keep_prob), so its hatched bars (0) and diamonds agree; inverted dropout's test output is a, "
+                       "which training never delivered.")
 with forgot_tab:
     if forgot_tab.open:
         st.subheader("What if you forget to scale?")
@@ -144,7 +187,8 @@ with next_layer_tab:
         check_query_param(SCHEME_KEY, parse_choice(SCHEME_OPTIONS), "one of " + ", ".join(SCHEME_OPTIONS))
         scheme = st.radio("scheme", SCHEME_OPTIONS, index=SCHEME_OPTIONS.index("forgot to scale"), horizontal=True,
                           key=SCHEME_KEY, bind="query-params",
-                          help="Standard and inverted agree between train and test; the forgotten scaling does not.")
+                          help="Standard and inverted agree between train and test (inverted only for keep_prob "
+                               "above 0); the forgotten scaling does not.")
         shift = cached.next_layer(scheme, keep_prob, settings.seed)
         columns = st.columns([3, 2])
         with columns[0]:
@@ -155,38 +199,40 @@ with next_layer_tab:
             train_avg, test_avg = shift.overall_train, shift.overall_test
             st.metric("mean z at train time", f"{train_avg:.3f}")
             st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
-                      delta_color="inverse" if scheme == "forgot to scale" and keep_prob < 1 else "off")
+                      delta_color="inverse" if abs(test_avg - train_avg) > 1e-9 and (
+                          scheme == "forgot to scale" or keep_prob == 0) else "off")
             if scheme == "forgot to scale" and 0 < keep_prob < 1:
-                st.error(f"The next layer's inputs jump by {test_avg - train_avg:+.2f} on average at test time: its "
-                         "weights and biases were fitted to smaller inputs, so its ReLUs fire differently and the "
-                         "predictions shift. The network is evaluated on a distribution it never trained on.",
+                st.error(f"The next layer's pre-activation z jumps by {test_avg - train_avg:+.2f} on average at "
+                         f"test time ({train_avg:.2f} → {test_avg:.2f}), because its inputs h arrive "
+                         f"1 / keep_prob = {1 / keep_prob:.3g} times larger than their training average: its weights "
+                         "and biases were fitted to smaller inputs, so its ReLUs fire differently and the predictions "
+                         "shift. The network is evaluated on a distribution it never trained on.",
                          icon=":material/error:")
-            elif scheme == "forgot to scale" and keep_prob == 0.0:
+            elif scheme != "standard" and keep_prob == 0.0:
                 st.error("In training the next layer only ever saw its bias b (every input dropped); at test time the "
                          "whole layer arrives at once.", icon=":material/error:")
+            elif keep_prob in (0.0, 1.0):
+                st.caption(f"Train and test agree exactly: at keep_prob {keep_prob:.0f} the mask is not random, so "
+                           "there is no Monte-Carlo noise (the whiskers have zero length)."
+                           + (" Standard dropout passes nothing in either phase: the next layer only sees its bias b."
+                              if keep_prob == 0 else ""))
             else:
-                st.caption("Train and test agree up to Monte-Carlo noise (the whiskers show ±2 standard errors of the "
-                           "train mean), and the exact expectation (purple line) sits at the height of the test bar.")
-with worked_tab:
-    if worked_tab.open:
-        st.subheader("The worked example: 3 units, 2 kept")
-        q = worked["keep_prob"]
-        st.markdown(
-            f"Three hidden units with activations 0.6, 1.2 and 0.9; the mask keeps units 0 and 2, so the fraction "
-            f"kept is keep_prob = 2/3 = {q:.3f}. Standard dropout leaves the kept values alone in training and "
-            f"multiplies everything by 2/3 at test time; inverted dropout multiplies the kept values by 3/2 in "
-            f"training and does nothing at test time. Averaged over the three masks that keep two of the three "
-            f"units, each unit is kept in two of them, so the average training output equals the test output exactly."
-        )
-        st.dataframe(table.style.format("{:.3f}").format("{:.0f}", subset=pd.IndexSlice[["mask"], :]), width="stretch",
-                     key="tvt_worked_table")
-        st.caption("This example is fixed (keep_prob 2/3), whatever the sidebar says.")
-
+                st.caption("Train and test agree up to Monte-Carlo noise: for "
+                           f"{shift.units_within_noise} of {shift.test_mean.size} next-layer units the test bar lies "
+                           "within the whiskers (±2 standard errors of the train mean; about 95% of units would, by "
+                           "chance alone). The exact expectation (purple line) sits at the height of the test bar.")
+if 0 < keep_prob < 1:
+    forget_notice = (f"Forget it, and at test time the next layer receives 1 / keep_prob = {1 / keep_prob:.3g} times "
+                     "as much as it got, on average, in training.")
+elif keep_prob == 1:
+    forget_notice = "At keep_prob 1 there is nothing to forget: lower keep_prob to see the factor matter."
+else:
+    forget_notice = ("At keep_prob 0 training passes nothing on, so no factor can make the phases agree: raise "
+                     "keep_prob.")
 st.success(
     "**What to notice:** both schemes put one factor of keep_prob somewhere, so that the expected training "
     "activation equals the test activation, unit by unit; standard dropout puts it at test time, inverted "
-    "dropout at train time. Forget it, and at test time the next layer receives 1 / keep_prob times more "
-    "than it was trained on.",
+    f"dropout at train time. {forget_notice}",
     icon=":material/lightbulb:",
 )
 

@@ -108,9 +108,24 @@ def test_worked_example_three_units_two_kept():
     np.testing.assert_allclose(c["standard test"], [0.4, 0.8, 0.6])
     np.testing.assert_allclose(c["inverted train"], [0.9, 0.0, 1.35])
     np.testing.assert_allclose(c["inverted test"], [0.6, 1.2, 0.9])
-    # over the three masks that keep two units, every unit is kept twice: the mean is the test output
-    np.testing.assert_allclose(c["standard train, mean over masks"], c["standard test"], rtol=1e-15)
-    np.testing.assert_allclose(c["inverted train, mean over masks"], c["inverted test"], rtol=1e-15)
+    assert example["n_masks"] == 8
+    # over all 8 masks, each weighted by its probability, every unit is kept with probability 2/3: the
+    # expected training output is the test output
+    np.testing.assert_allclose(c["standard train, expected over masks"], c["standard test"], rtol=1e-14)
+    np.testing.assert_allclose(c["inverted train, expected over masks"], c["inverted test"], rtol=1e-14)
+
+
+@pytest.mark.parametrize("mask", [(True, False, True), (False, False, True), (True, True, True)])
+@pytest.mark.parametrize("keep_prob", [0.2, 2 / 3, 0.9])
+def test_worked_example_keep_prob_is_set_first_not_read_off_the_mask(mask, keep_prob):
+    """keep_prob is the probability each unit is kept; the mask is one draw that need not keep that fraction."""
+    example = worked_example(mask=mask, keep_prob=keep_prob)
+    assert example["keep_prob"] == keep_prob
+    c = example["columns"]
+    a = np.array([0.6, 1.2, 0.9])
+    np.testing.assert_allclose(c["inverted train"], a * np.array(mask) / keep_prob, rtol=1e-15)
+    np.testing.assert_allclose(c["standard train, expected over masks"], keep_prob * a, rtol=1e-14)
+    np.testing.assert_allclose(c["inverted train, expected over masks"], a, rtol=1e-14)
 
 
 def test_hidden_layer_example_is_reproducible_and_keep_prob_moves_only_the_mask():
@@ -147,6 +162,8 @@ def test_wrong_arguments_are_refused_with_the_argument_named():
         mismatch_curve([0.5, 2.0])
     with pytest.raises(ValueError, match="mask"):
         worked_example((1.0, 2.0), (True, False, True))
+    with pytest.raises(ValueError, match="keep_prob"):
+        worked_example(keep_prob=1.5)
     assert set(SCHEMES) == {"standard", "inverted", "forgot to scale"}
 
 
@@ -167,3 +184,10 @@ def test_the_default_side_by_side_view_keeps_some_units_and_drops_others():
     for keep_prob in np.round(np.arange(0.1, 0.91, 0.05), 2):
         _, mask = hidden_layer_example(0, float(keep_prob))
         assert mask.any() and not mask.all(), keep_prob
+
+
+def test_units_within_noise_counts_test_means_inside_two_standard_errors():
+    shift = next_layer_shift("inverted", 0.5, 3, n_examples=256)
+    inside = np.abs(shift.train_mean - shift.test_mean) <= 2 * shift.train_std_error
+    assert shift.units_within_noise == int(inside.sum())
+    assert next_layer_shift("forgot to scale", 0.5, 3, n_examples=256).units_within_noise == 0
