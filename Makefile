@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8501
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench screenshots precompute clean
+.PHONY: run test lint lower-bounds bench screenshots precompute clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The oldest versions requirements.txt allows, in a second venv, with every page opened under AppTest (CI runs it too).
+lower-bounds:
+	PYTHON=$(PYTHON) bash .ci/lower_bounds.sh
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_core.py
