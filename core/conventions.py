@@ -53,6 +53,12 @@ class Convention:
     template: str  # the one-line call, with {value} where the number goes
     drops: str  # what one random draw switches off: "single units" or "whole feature maps (channels)"
     note: str  # the trap, in one sentence
+    refused: float | None = None  # a value of its number that the call rejects with a ValueError (None: none)
+    refusal: str = ""  # why, as the framework says it
+
+    def refuses(self, keep_prob: float) -> bool:
+        """Whether the call for keep_prob raises instead of running (TensorFlow rejects dropping everything)."""
+        return self.refused is not None and self.value(keep_prob) == self.refused
 
     def value(self, keep_prob: float) -> float:
         """The number this convention writes for keep_prob (rounded to 4 decimals)."""
@@ -66,7 +72,8 @@ class Convention:
     def labelled_call(self, keep_prob: float) -> str:
         """The call with a comment naming where it comes from, for listings of several conventions."""
         code, hash_sign, comment = self.call(keep_prob).partition("  # ")
-        return f"{code}  # {self.where}" + (f": {comment}" if hash_sign else "")
+        refused = f": raises ValueError, {self.refusal}" if self.refuses(keep_prob) else ""
+        return f"{code}  # {self.where}" + (f": {comment}" if hash_sign else "") + refused
 
 
 CONVENTIONS: tuple[Convention, ...] = (
@@ -79,14 +86,17 @@ CONVENTIONS: tuple[Convention, ...] = (
                "whole feature maps (channels)",
                "Same p as nn.Dropout, but one draw zeroes a whole channel of an (N, C, H, W) input."),
     Convention("keras", "Keras", "rate", DROP, "keras.layers.Dropout(rate={value})", "single units",
-               "rate is the fraction of inputs to drop; active only when the layer is called with training=True."),
+               "rate is the fraction of inputs to drop; active only in training mode (training=True, which "
+               "model.fit sets for you)."),
     Convention("keras_spatial", "Keras (feature maps)", "rate", DROP, "keras.layers.SpatialDropout2D(rate={value})",
                "whole feature maps (channels)",
                "Drops entire 2-D feature maps instead of single pixels, with the same meaning of rate."),
     Convention("tf1", "TensorFlow 1.x", "keep_prob", KEEP, "tf.nn.dropout(x, keep_prob={value})", "single units",
-               "TensorFlow 1 named the keep probability, like this app; TF 1.13+ deprecated it for rate."),
+               "TensorFlow 1 named the keep probability, like this app; TF 1.13+ deprecated it for rate.",
+               refused=0.0, refusal="keep_prob must be in (0, 1]"),
     Convention("tf2", "TensorFlow 2.x", "rate", DROP, "tf.nn.dropout(x, rate={value})", "single units",
-               "TensorFlow 2 switched to rate, a drop probability: porting TF1 code means writing 1 − keep_prob."),
+               "TensorFlow 2 switched to rate, a drop probability: porting TF1 code means writing 1 − keep_prob.",
+               refused=1.0, refusal="rate must be in [0, 1)"),
     Convention("paper", "Srivastava et al. 2014 (JMLR)", "p", KEEP,
                "p = {value}  # retain probability, r_j ~ Bernoulli(p); test time: W_test = p * W",
                "single units",
@@ -140,7 +150,8 @@ def table_rows(keep_prob: float) -> list[dict[str, str]]:
             "value": format_probability(convention.value(keep_prob)),
             "one-line call": convention.call(keep_prob),
             "one draw drops": convention.drops,
-            "watch out": convention.note,
+            "watch out": convention.note + (f" This value raises a ValueError: {convention.refusal}."
+                                            if convention.refuses(keep_prob) else ""),
         }
         for convention in CONVENTIONS
     ]

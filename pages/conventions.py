@@ -18,9 +18,9 @@ keep_prob = settings.keep_prob
 st.title("Conventions")
 st.markdown(
     """
-The same dropout is written with two opposite numbers. This app, TensorFlow 1, the original
-paper and cs231n's current notes give the probability of **keeping** a unit; PyTorch, Keras and
-TensorFlow 2 give the probability of **dropping** it. At keep_prob 0.5 the two coincide, which is
+The same dropout is written with two opposite numbers. This app, TensorFlow 1's `tf.nn.dropout`,
+the original paper and cs231n's current notes give the probability of **keeping** a unit; PyTorch,
+Keras and TensorFlow 2 give the probability of **dropping** it. At keep_prob 0.5 the two coincide, which is
 exactly why the mix-up survives until someone writes 0.8 where 0.2 was meant.
 """
 )

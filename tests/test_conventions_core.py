@@ -113,3 +113,15 @@ def test_names_are_unique():
     names = [c.name for c in CONVENTIONS]
     assert len(set(names)) == len(names)
     assert np.all([c.meaning in (KEEP, DROP) for c in CONVENTIONS])
+
+
+@pytest.mark.parametrize("keep_prob", GRID)
+def test_tensorflow_refuses_dropping_everything_and_the_listing_says_so(keep_prob):
+    refusing = {c.name for c in CONVENTIONS if c.refuses(keep_prob)}
+    assert refusing == ({"tf1", "tf2"} if keep_prob == 0.0 else set())  # keep_prob=0.0 in TF1, rate=1.0 in TF2
+    for convention, row in zip(CONVENTIONS, table_rows(keep_prob), strict=True):
+        said = "raises ValueError" in convention.labelled_call(keep_prob)
+        assert said == (convention.name in refusing) == ("raises a ValueError" in row["watch out"])
+    if keep_prob == 0.0:
+        assert convention_by_name("tf1").labelled_call(0.0).endswith("keep_prob must be in (0, 1]")
+        assert convention_by_name("tf2").labelled_call(0.0).endswith("rate must be in [0, 1)")
