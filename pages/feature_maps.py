@@ -162,7 +162,9 @@ with frameworks_tab:
         st.subheader("Where frameworks stand")
         st.markdown(
             f"Both frameworks name the probability of **dropping**, and both rescale kept maps by 1/keep_prob in "
-            f"training. For keep_prob = {keep_prob:.2f} that is `{drop:.2f}`:"
+            f"training. For keep_prob = {keep_prob:.2f} that is `{drop:.2f}`"
+            + (" (nothing is kept, so there is nothing to rescale: PyTorch's `p=1` returns zeros):"
+               if keep_prob <= 0.0 else ":")
         )
         st.code(
             f"# PyTorch: channels first, input (N, C, H, W); p = probability of dropping a whole map\n"
