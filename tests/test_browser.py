@@ -9,16 +9,34 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
+from tests.conftest import ROOT
 from ui.lessons import LESSONS, all_pages
 
 pytestmark = pytest.mark.browser
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-  .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })"""
+  .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })
+  && [...document.querySelectorAll('.dl-live-chart')].every(plot => plot._fullData)"""
+ANY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot, .dl-live-chart.js-plotly-plot'
+# Records, inside the page, every live switch (ui/live.js's "dropout-lab:live" events) and every start of
+# a Streamlit rerun (the app's script state turning "running"), with their times.
+RECORDER = """() => {
+  window.__live = []; window.__reruns = [];
+  document.addEventListener('dropout-lab:live', e => window.__live.push({t: performance.now(), ...e.detail}));
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__reruns.push(performance.now());
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+LIVE_DATA = "() => [...document.querySelectorAll('.dl-live-chart')].map(plot => JSON.stringify(plot.data))"
+LIVE_STATES = "() => [...document.querySelectorAll('.dl-live-chart')].map(plot => plot.parentElement.dataset.keepProb)"
+LIVE_LESSONS = [lesson for lesson in LESSONS
+                if re.search(r"\blive_(chart|metrics)\(", (ROOT / lesson.path).read_text(encoding="utf-8"))]
 ALL_CHARTS = """() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')]
   .map(plot => (plot._fullData || []).map(trace => [trace.z, trace.y, trace.x, trace.text])))"""
 
@@ -98,7 +116,7 @@ def test_every_page_renders_cleanly(server, tab, lesson):
 @pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS], ids=lambda lesson: lesson.url_path)
 def test_keep_prob_slider_changes_a_chart_and_the_url(server, tab, lesson):
     tab.open(f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1")
-    tab.page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', state="attached", timeout=60_000)
+    tab.page.wait_for_selector(ANY_CHART, state="attached", timeout=60_000)
     tab.settle()
     before = tab.page.evaluate(ALL_CHARTS)
     slider = tab.slider()
@@ -141,3 +159,86 @@ def test_deep_link_works_on_a_freshly_started_server(fresh_server, tab, target):
     links = tab.page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
     assert any(target.title in link for link in links), links
     assert tab.page.locator("h1").first.inner_text().strip() != ""
+
+
+def _thumb_centre(tab) -> tuple[float, float]:
+    box = tab.slider().locator("xpath=../..").bounding_box()  # the thumb: the input's wrapper's parent
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _open_live(tab, url: str) -> None:
+    tab.open(url)
+    tab.page.wait_for_selector(".dl-live-chart.js-plotly-plot", timeout=60_000)
+    tab.settle()
+    tab.page.evaluate(RECORDER)
+
+
+@pytest.mark.parametrize("lesson", LIVE_LESSONS, ids=lambda lesson: lesson.url_path)
+def test_dragging_keep_prob_redraws_the_charts_before_any_rerun(server, tab, lesson):
+    """Mouse held on the thumb and moved a step at a time: the charts (and headline metrics) follow at every
+    step and no rerun starts; on release one rerun brings the rest of the page and redraws no chart."""
+    _open_live(tab, f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1")
+    x, y = _thumb_centre(tab)
+    step = tab.slider().locator("xpath=../../..").bounding_box()["width"] * 0.05  # one slider step in pixels
+    tab.page.mouse.move(x, y)
+    tab.page.mouse.down()
+    shown = []
+    for i in range(1, 5):  # four steps down: 0.45 ... 0.30
+        tab.page.mouse.move(x - step * i, y, steps=2)
+        below = 0.5 - 0.05 * i + 0.01
+        tab.page.wait_for_function(f"() => window.__live.some(e => e.cause === 'slider' && e.keepProb < {below})",
+                                   timeout=10_000)
+        shown.append(tab.page.evaluate(LIVE_DATA))
+    assert tab.page.evaluate("window.__reruns.length") == 0, "a rerun started while the thumb was held"
+    keep_probs = sorted({round(e["keepProb"], 2) for e in tab.page.evaluate("window.__live")})
+    assert set(keep_probs) >= {0.3, 0.35, 0.4, 0.45}, keep_probs
+    assert any(a != b for a, b in pairwise(shown)), "no chart changed while dragging"
+    tab.page.wait_for_timeout(400)  # the last step's whole frame (cell numbers included) is drawn
+    drawn_before_release = tab.page.evaluate("window.__live.length")
+    tab.page.mouse.up()
+    tab.page.wait_for_function("() => window.__reruns.length > 0", timeout=10_000)
+    tab.settle()
+    assert re.search(r"keep_prob=0\.3\b", tab.page.url), tab.page.url
+    redrawn = tab.page.evaluate(f"window.__live.slice({drawn_before_release})")
+    assert redrawn == [], f"the release rerun redrew {redrawn}"
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+def test_metrics_follow_the_drag(server, tab):
+    _open_live(tab, f"{server}/masks?keep_prob=0.5&seed=1")
+    metric = tab.page.locator('.st-key-masks_metrics [data-testid="stMetricValue"]').nth(2)  # keep_prob itself
+    assert metric.inner_text().strip() == "0.50"
+    tab.slider().focus()
+    tab.page.keyboard.down("ArrowLeft")  # held: steps until released, before any rerun can finish
+    tab.page.wait_for_function("() => window.__live.some(e => e.cause === 'slider')", timeout=10_000)
+    tab.page.keyboard.up("ArrowLeft")
+    first = tab.page.evaluate("window.__live.find(e => e.cause === 'slider').t")
+    reruns = tab.page.evaluate("window.__reruns")
+    assert not reruns or first < reruns[0], "the charts changed only after a rerun started"
+    tab.settle()
+    assert metric.inner_text().strip() == f"{tab.keep_prob():.2f}"
+
+
+def test_an_arrow_key_changes_a_chart_before_the_rerun(server, tab):
+    _open_live(tab, f"{server}/masks?keep_prob=0.5&seed=1")
+    tab.slider().focus()
+    tab.slider().press("ArrowLeft")
+    tab.page.wait_for_function("() => window.__reruns.length > 0 && window.__live.length > 0", timeout=10_000)
+    live, reruns = tab.page.evaluate("[window.__live, window.__reruns]")
+    assert live[0]["cause"] == "slider" and live[0]["keepProb"] == pytest.approx(0.45)
+    assert live[0]["t"] < reruns[0], "the chart waited for the rerun"
+    tab.settle()
+    shown = tab.page.evaluate(LIVE_STATES)
+    assert set(shown) <= {"0.45"} and shown, shown
+
+
+def test_live_charts_fall_back_when_plotly_js_cannot_load(server, tab):
+    tab.page.route("**/app/static/plotly.min.js", lambda route: route.abort())
+    tab.page.goto(f"{server}/masks?keep_prob=0.3&seed=2")
+    tab.page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=60_000)
+    tab.settle()
+    assert tab.page.locator('[data-testid="stPlotlyChart"]').count() == 4  # the Grids view, drawn by Streamlit
+    captions = tab.page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any("could not load plotly.js" in text for text in captions), captions
+    assert tab.exceptions() == []
+    assert [e for e in tab.errors if "plotly.min.js" not in e and "ERR_FAILED" not in e] == []

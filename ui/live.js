@@ -12,14 +12,18 @@
 // Plotly.react only when the frame to show differs from the one shown. For metrics it draws nothing
 // of its own; it rewrites the value text of the page's st.metric elements.
 //
-// Why it listens to the slider's thumb label: Streamlit's st.slider sends its value only on release,
-// but while the thumb is dragged (or stepped with the keys) it rewrites the value shown above the
-// thumb at every step. A MutationObserver on the sidebar sees that text change, before any rerun.
+// Why it listens to the slider's markup: Streamlit's st.slider sends its value only on release, but
+// while the thumb is dragged (or stepped with the keys) it rewrites the value shown above the thumb,
+// and the range input's aria-valuetext, at every step. A MutationObserver on the sidebar sees that
+// change before any rerun. (tests/test_browser.py fails if a Streamlit upgrade stops doing this.)
 // This file computes no number a learner reads: it only picks the precomputed state whose keep_prob
 // equals the value shown.
 
 const PLOTLY_URL = "app/static/plotly.min.js"; // relative to the app's address, so a base path works
 const PLOTLY_TIMEOUT_MS = 20000;
+// The sidebar's keep_prob slider: its range input (whose aria-valuetext follows the thumb) and, should
+// that attribute go, the label above the thumb. Both are rewritten at every step of a drag.
+const SLIDER_INPUT = '[data-testid="stSidebar"] input[type="range"][aria-label="keep_prob"]';
 const SLIDER_VALUE = '.st-key-keep_prob [data-testid="stSliderThumbValue"]';
 const PLOT_CONFIG = { responsive: true, displaylogo: false, displayModeBar: "hover" };
 const SETTLE_MS = 180; // after the slider's last step, the frame is drawn again whole (cell numbers included)
@@ -58,9 +62,10 @@ let observed = null; // the element the observer watches: the sidebar once it ex
 let lastShown = null;
 
 function sliderValue() {
+  const input = document.querySelector(SLIDER_INPUT);
   const label = document.querySelector(SLIDER_VALUE);
-  if (!label) return null;
-  const value = Number.parseFloat(label.textContent);
+  const text = (input && input.getAttribute("aria-valuetext")) || (label && label.textContent);
+  const value = Number.parseFloat(text);
   return Number.isFinite(value) ? value : null;
 }
 
@@ -88,7 +93,9 @@ function watchSlider() {
   if (observer && observed === root) return;
   if (observer) observer.disconnect();
   observer = new MutationObserver(onMutations);
-  observer.observe(root, { subtree: true, childList: true, characterData: true });
+  observer.observe(root, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-valuetext"],
+  });
   observed = root;
 }
 
@@ -181,8 +188,8 @@ class LiveElement {
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => this.showKeepProb(keepProb, "settle"), SETTLE_MS);
     }
+    this.parent.dataset.keepProb = String(this.bundle.keep_probs[index]); // the state on show (tests read it)
     if (changed) {
-      this.parent.dataset.keepProb = String(this.bundle.keep_probs[index]);
       document.dispatchEvent(new CustomEvent("dropout-lab:live", {
         detail: { key: this.key, keepProb: this.bundle.keep_probs[index], cause, ms: performance.now() - started },
       }));
