@@ -74,7 +74,7 @@ with tabs[0]:
                             width="stretch", key="pitfalls_digit")
             st.caption("Its true digit → the prediction with dropout off.")
         with columns[1]:
-            st.plotly_chart(figures.calls_figure(case.call_proba, case.eval_proba, case.label, case.image_index),
+            st.plotly_chart(figures.calls_figure(case.call_proba, case.eval_proba, case.image_index),
                             width="stretch", key="pitfalls_calls")
         metrics = st.columns(3)
         mean_on = float(case.errors_on.mean())
@@ -94,7 +94,7 @@ with tabs[0]:
             "ones."
         )
         st.page_link("pages/inference.py", icon=":material/arrow_forward:",
-                     label="Doing this on purpose and averaging many calls is MC dropout: see Inference")
+                     label="MC dropout does this on purpose: Inference")
         spot("call the model twice on the same input; if the answers differ, dropout (or another random layer) is "
              "still on.")
 
@@ -206,7 +206,7 @@ with tabs[3]:
                    f"{keep_prob:.2f}, seed {seed}). The reported loss is the mean over the epoch's minibatches, each "
                    "through its own random masks; the two others are measured after the epoch with dropout off.")
         st.page_link("pages/training_lab.py", icon=":material/arrow_forward:",
-                     label="The same run, with and without dropout: Training lab")
+                     label="The run itself: Training lab")
         spot("measure the training loss the way you measure the validation loss (model.eval()); a training loss "
              "above the validation loss only while dropout is on is the measurement, not a leak.")
 
@@ -225,7 +225,7 @@ with tabs[4]:
             "    nn.BatchNorm1d(256), nn.ReLU(),\n"
             "    nn.Linear(256, 256),\n"
             "    nn.BatchNorm1d(256), nn.ReLU(),\n"
-            "    # dropout after the last BatchNorm:\n"
+            "    # dropout after the last BN:\n"
             f"    nn.Dropout(p={drop:.2f}),\n"
             "    nn.Linear(256, 10))",
         )
@@ -254,8 +254,11 @@ with tabs[4]:
             "training and normalises with them in eval mode. Inverted dropout keeps the mean (μ), so only the "
             "variance shifts. Li, Chen, Hu and Yang (CVPR 2019) call this the variance shift."
         )
-        spot("a model that does well in training mode but worse after model.eval(), with a Dropout before a "
-             "BatchNorm; compare BatchNorm's running_var with its input's variance at test time.")
+        here = (f"here both are {shift.test_variance_measured:.2f}: at keep_prob 1 dropout does nothing"
+                if keep_prob == 1 else
+                f"here {shift.train_variance_measured:.2f} against {shift.test_variance_measured:.2f}")
+        spot("compare a BatchNorm's `running_var` with the variance of its input at test time: with dropout right "
+             f"before it they differ ({here}).")
 
 with tabs[5]:
     if tabs[5].open:
@@ -276,11 +279,10 @@ with tabs[5]:
                                 width="stretch", key=f"pitfalls_order_{name}")
         st.markdown(core.order_summary(order))
         st.latex(r"\mathrm{ReLU}\!\left(\frac{m z}{\mathrm{keep\_prob}}\right) = "
-                 r"\frac{m\,\mathrm{ReLU}(z)}{\mathrm{keep\_prob}} \quad\text{since } \frac{m}{\mathrm{keep\_prob}}"
-                 r" \ge 0")
-        st.caption(f"One layer of {order.pre_activations.size} units, pre-activations z, and one mask shared by both "
-                   "orders. Dropout belongs after the activation: then a dropped unit sends 0 whatever the "
-                   "activation function.")
+                 r"\frac{m\,\mathrm{ReLU}(z)}{\mathrm{keep\_prob}}")
+        st.caption(f"Exact because m / keep_prob ≥ 0, and ReLU(c·z) = c·ReLU(z) for every c ≥ 0. One layer of "
+                   f"{order.pre_activations.size} units, pre-activations z, and one mask shared by both orders. "
+                   "Dropout belongs after the activation: then a dropped unit sends 0 whatever the function.")
         spot("with a sigmoid or tanh, look at what a dropped unit outputs: it must be exactly 0.")
 
 def tables() -> dict:

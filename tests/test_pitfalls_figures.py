@@ -42,19 +42,17 @@ def test_calls_figure_colours_disagreeing_calls():
     call_proba[np.arange(10), answers] = 0.82
     eval_proba = np.full(10, 0.01)
     eval_proba[3] = 0.91
-    fig = _checked(figures.calls_figure(call_proba, eval_proba, label=3, image_index=17),
-                   "10 calls on test image 17 (a 3): 3 different answers", "call (dropout left on)",
+    fig = _checked(figures.calls_figure(call_proba, eval_proba, image_index=17),
+                   "10 calls on image 17: 3 answers", "call (dropout left on)",
                    "probability of the predicted digit")
     same, other, line = fig.data
     assert list(same.x) == [1, 2, 4, 6, 7, 8, 10] and list(other.text) == ["8", "5", "8"]
     assert same.marker.color == figures.FIX and other.marker.color == figures.BUG
     assert "dropout off: 3 (0.91)" in line.name and list(line.y) == [0.91, 0.91]
-    eight = _validated(figures.calls_figure(call_proba, eval_proba, label=8, image_index=2))
-    assert "(an 8)" in eight.layout.title.text
-    one = _validated(figures.calls_figure(np.tile(eval_proba, (10, 1)), eval_proba, 3, 0))
+    one = _validated(figures.calls_figure(np.tile(eval_proba, (10, 1)), eval_proba, 0))
     assert "one answer" in one.layout.title.text and len(one.data[1].x) == 0
     with pytest.raises(ValueError):
-        figures.calls_figure(np.zeros(10), eval_proba, 3, 0)
+        figures.calls_figure(np.zeros(10), eval_proba, 0)
 
 
 def test_call_errors_figure():
@@ -72,10 +70,10 @@ def test_mask_figures(keep_prob):
         assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("unit", "example")
         assert np.asarray(fig.data[0].z).shape == (8, 12)
     fig = _checked(figures.kept_fractions_figure(shapes.per_example, shapes.per_unit, keep_prob),
-                   "What each mask keeps", "mask shape", "fraction kept")
+                   "Kept, per example and per unit", "mask shape", "fraction kept")
     assert len(fig.data) == 7 and f"keep_prob = {keep_prob:.2f}" in fig.data[-1].name
     assert [len(t.y) for t in fig.data[:6]] == [8, 12] * 3
-    assert len(fig.layout.xaxis.ticktext) == 6
+    assert list(fig.layout.xaxis.ticktext) == list(pf.MASK_SHAPES)
 
 
 @pytest.mark.parametrize("keep_prob", KEEP_PROBS)

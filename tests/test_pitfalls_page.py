@@ -19,12 +19,12 @@ VIEWS = ("Left on at test time", "Mask shape", "Flipped comparison", "Training l
          "Activation order")
 # What each view must show: a phrase of its buggy code, of its fix, and of each chart's title.
 EXPECTED = {
-    "Left on at test time": ("model.train()", "model.eval()", ("calls on test image", "Test image")),
+    "Left on at test time": ("model.train()", "model.eval()", ("10 calls on image", "Test image")),
     "Mask shape": ("rng.random((N, 1))", "rng.random(a.shape) < keep_prob",
-                   ("(N, 1): per example", "(1, D): per unit", "(N, D): per entry", "What each mask keeps")),
+                   ("(N, 1): per example", "(1, D): per unit", "(N, D): per entry", "Kept, per example and per unit")),
     "Flipped comparison": ("> keep_prob", "< keep_prob", ("Flipped comparison",)),
     "Training loss": ("loss.item()", "model.eval()", ("three losses",)),
-    "Before BatchNorm": ("nn.Dropout(p=", "after the last BatchNorm",
+    "Before BatchNorm": ("nn.Dropout(p=", "after the last BN",
                          ("The variance BatchNorm sees", "BatchNorm's output at test time")),
     "Activation order": ("sigmoid(dropout(z))", "dropout(sigmoid(z))", ("ReLU: orders agree",
                                                                         "sigmoid:", "tanh:")),

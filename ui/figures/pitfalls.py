@@ -23,15 +23,10 @@ def _legend_below(**extra) -> dict:
     return {"legend": dict(LEGEND_BELOW, y=-0.28), "margin": LEGEND_MARGIN, **extra}
 
 
-def article(digit: int) -> str:
-    """'an' before 8 (an eight), 'a' before any other digit."""
-    return "an" if int(digit) == 8 else "a"
-
-
 # --- 1. dropout left on at test time ---------------------------------------------------------------
 
 
-def calls_figure(call_proba, eval_proba, label: int, image_index: int) -> go.Figure:
+def calls_figure(call_proba, eval_proba, image_index: int) -> go.Figure:
     """Bars of the top score of each call with dropout on (call_proba (T, C)), the digit it predicts written on
     it; bars that disagree with dropout off are in the bug's colour. A dashed line: the dropout-off score."""
     call_proba = np.asarray(call_proba, dtype=float)
@@ -57,8 +52,8 @@ def calls_figure(call_proba, eval_proba, label: int, image_index: int) -> go.Fig
                    "name": f"dropout off: {eval_prediction} ({off_score:.2f}), every call",
                    "line": {"color": REFERENCE, "dash": "dash", "width": 2}, "hoverinfo": "skip"})
     n_distinct = np.unique(predictions).size
-    answers = "one answer" if n_distinct == 1 else f"{n_distinct} different answers"
-    title = f"{calls[-1]} calls on test image {image_index} ({article(label)} {label}): {answers}"
+    answers = "one answer" if n_distinct == 1 else f"{n_distinct} answers"
+    title = f"{calls[-1]} calls on image {image_index}: {answers}"
     return house_figure(traces, title, "call (dropout left on)", "probability of the predicted digit", height=400,
                         xaxis={"dtick": 1, "range": [0.5, calls[-1] + 0.5]}, yaxis={"range": [0, 1.12]},
                         **_legend_below())
@@ -101,26 +96,23 @@ def kept_fractions_figure(per_example: Mapping[str, np.ndarray], per_unit: Mappi
                           keep_prob: float) -> go.Figure:
     """For each mask shape, the fraction kept in every example and for every unit (a dot each), against keep_prob."""
     labels = list(per_example)
-    traces, ticks, names = [], [], []
+    traces = []
     for i, label in enumerate(labels):
-        for j, (what, values, colour) in enumerate((("per example", per_example[label], PALETTE["orange"]),
-                                                    ("per unit", per_unit[label], KEPT))):
+        groups = (("per example", per_example[label], PALETTE["orange"]), ("per unit", per_unit[label], KEPT))
+        for offset, (what, values, colour) in zip((-0.22, 0.22), groups, strict=True):
             values = np.asarray(values, dtype=float)
-            position = 2.5 * i + j
-            spread = np.linspace(-0.25, 0.25, values.size) if values.size > 1 else np.zeros(1)
-            traces.append({"type": "scatter", "x": position + spread, "y": values, "mode": "markers",
+            spread = np.linspace(-0.15, 0.15, values.size) if values.size > 1 else np.zeros(1)
+            traces.append({"type": "scatter", "x": i + offset + spread, "y": values, "mode": "markers",
                            "name": f"kept fraction {what}", "legendgroup": what, "showlegend": i == 0,
                            "marker": {"color": colour, "size": 9, "opacity": 0.8},
                            "hovertemplate": f"{label} mask, {what}: %{{y:.2f}}<extra></extra>"})
-            ticks.append(position)
-            names.append(f"{label}<br>{what}")
-    traces.append({"type": "scatter", "x": [-0.6, 2.5 * (len(labels) - 1) + 1.6], "y": [keep_prob] * 2,
-                   "mode": "lines", "name": f"keep_prob = {keep_prob:.2f}",
-                   "line": {"color": REFERENCE, "dash": "dash", "width": 2}, "hoverinfo": "skip"})
-    return house_figure(traces, "What each mask keeps, example by example and unit by unit", "mask shape",
-                        "fraction kept", height=430,
-                        xaxis={"tickmode": "array", "tickvals": ticks, "ticktext": names, "range": [-0.6, 2.5 * (
-                            len(labels) - 1) + 1.6]},
+    right = len(labels) - 0.5
+    traces.append({"type": "scatter", "x": [-0.5, right], "y": [keep_prob] * 2, "mode": "lines",
+                   "name": f"keep_prob = {keep_prob:.2f}", "line": {"color": REFERENCE, "dash": "dash", "width": 2},
+                   "hoverinfo": "skip"})
+    return house_figure(traces, "Kept, per example and per unit", "mask shape", "fraction kept", height=430,
+                        xaxis={"tickmode": "array", "tickvals": list(range(len(labels))), "ticktext": labels,
+                               "tickangle": 0, "range": [-0.5, right]},
                         yaxis={"range": [-0.05, 1.05]}, **_legend_below())
 
 
