@@ -23,8 +23,10 @@ st.markdown(
     """
 During training, dropout multiplies a layer's activations `a` by a random **mask** `m` of the
 same shape: each entry is 1 (keep the unit) with probability `keep_prob` and 0 (drop it)
-otherwise, independently. *Inverted* dropout, the form every framework uses, then divides by
-`keep_prob`, so a kept activation becomes `a / keep_prob` and a dropped one becomes 0.
+otherwise, independently. *Inverted* dropout, the form PyTorch, Keras/TensorFlow and most frameworks
+use today, then divides by `keep_prob`, so a kept activation becomes `a / keep_prob` and a dropped one
+becomes 0. (The original paper's *standard* dropout skips that division during training and instead
+multiplies every activation by `keep_prob` at test time; *Train vs test* puts the two side by side.)
 """
 )
 st.latex(
@@ -174,8 +176,11 @@ with fraction_tab:
             st.caption(
                 f"One mask of {n_entries} entries keeps a fraction that scatters around keep_prob: about 95% of "
                 f"masks fall within ±2 standard errors, √(keep_prob (1 − keep_prob) / {n_entries}), here {low:.3f} "
-                f"to {high:.3f}. Over all {int(iteration)} masks so far the fraction is "
-                f"{history.running_fraction[-1]:.3f}, and its band narrows as the passes add up (press +10)."
+                f"to {high:.3f}. "
+                + (f"Over all {int(iteration)} masks so far the fraction is {history.running_fraction[-1]:.3f}, and "
+                   "its band narrows as the passes add up (press +10)." if iteration > 1 else
+                   "This is the first mask: press +10 to add more passes and watch the fraction over all of them "
+                   "settle on keep_prob as its band narrows.")
             )
         else:
             st.caption(f"At keep_prob {keep_prob:.0f} the mask is not random: every pass keeps exactly "

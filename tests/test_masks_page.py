@@ -96,3 +96,21 @@ def test_bad_iteration_in_the_link_warns_and_falls_back(bad):
     assert shown == (2 if bad == "2.5" else 1)  # Streamlit reads "2.5" as 2: the warning must say so
     warnings = [w.value for w in at.warning if ITERATION in w.value]
     assert len(warnings) == 1 and f"forward pass {shown} is shown" in warnings[0]
+
+
+def test_intro_names_the_standard_form_and_no_claim_about_every_framework():
+    at = open_page(keep_prob="0.5")
+    intro = at.markdown[0].value
+    assert "every framework" not in intro
+    assert "PyTorch, Keras/TensorFlow and most frameworks" in intro
+    assert intro.index("*Inverted*") < intro.index("*standard*") and "*Train vs test*" in intro
+
+
+@pytest.mark.parametrize(("iteration", "expected"), [("1", "This is the first mask"), ("12", "Over all 12 masks")])
+def test_fraction_caption_follows_the_number_of_passes(iteration, expected):
+    at = open_view(PAGE, VIEW, "Fraction kept", {"keep_prob": "0.5", ITERATION: iteration})
+    history = lm.kept_history(lm.synthetic_layer().activations.shape, 0.5, 0, int(iteration))
+    caption = next(c.value for c in at.caption if c.value.startswith("One mask of 128"))
+    assert expected in caption and "all 1 masks" not in caption
+    if iteration != "1":
+        assert f"{history.running_fraction[-1]:.3f}" in caption
