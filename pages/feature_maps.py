@@ -24,7 +24,7 @@ A convolutional layer turns a picture into **feature maps**: one 2-D map per fil
 each pixel saying how strongly that filter responds at that place. Neighbouring pixels of a map
 look at overlapping patches of the picture, so their values are strongly correlated. Plain dropout
 drops pixels one by one, and a dropped pixel's neighbours still say much of what it was: the next
-layer, which looks at 3x3 patches anyway, loses little (the *Why* view measures how much).
+layer, which looks at 3x3 patches anyway, loses less than the dropped share (*Why* measures it).
 **Spatial dropout** (Tompson et al. 2015) draws one keep-or-drop decision per *map*, so a dropped
 feature is gone everywhere at once.
 """
@@ -212,8 +212,8 @@ With block size 1 it is element-wise dropout.
 st.success(
     "**What to notice.** Under element-wise dropout the information curve (in *Why*) stays above the dotted "
     "diagonal: the neighbours restore part of every hole, most of it from keep_prob 0.5 up, so the next layer loses "
-    "much less than the share of pixels dropped, and the dropout mostly adds noise (Tompson et al. 2015 argue it then "
-    "acts much like a smaller learning rate). Spatial dropout sits on the diagonal: a dropped map is gone as a whole, "
+    "less than the share of pixels dropped, and the dropout mostly adds noise (Tompson et al. 2015 argue it then acts "
+    "much like a smaller learning rate). Spatial dropout sits on the diagonal: a dropped map is gone as a whole, "
     "so the other channels have to carry the feature.",
     icon=":material/lightbulb:",
 )
