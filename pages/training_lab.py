@@ -131,7 +131,8 @@ with curves_tab:
                    "reaches the output. "
                    if silent >= text.SILENT else "")
                 + "Srivastava et al. kept 0.5 to 0.8 of the hidden units; try a larger keep_prob"
-                + (" (more epochs cannot wake silent units: they get no gradient)." if silent >= text.SILENT
+                + (" (more epochs rarely help: a unit whose ReLU is 0 on every image gets no gradient)."
+                   if silent >= text.SILENT
                    else ", or more epochs."),
                 icon=":material/trending_flat:",
             )
@@ -172,7 +173,8 @@ with digits_tab:
         st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
                    "its true and its predicted digit." + (f" Only the first {len(images)} of {n_wrong} are shown."
                                                           if len(images) < n_wrong else ""))
-        notice = text.misclassified_notice(n_wrong, n_wrong_without, cached.SEED_SCATTER[run.n_train])
+        notice = text.misclassified_notice(n_wrong, n_wrong_without, cached.SEED_SCATTER[run.n_train],
+                                           same_network=run.key() == run.without_dropout().key())
 
         with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
             st.plotly_chart(figures.unit_activity_figure(cached.sparsity(run)[1]), width="stretch",
@@ -206,7 +208,7 @@ with toy_tab:
         st.subheader("Decision boundaries on a 2-D toy set")
         st.markdown("Two classes in the plane and a network of two hidden layers of 128 units: far more than the "
                     "points need. Without dropout the boundary can bend around single noisy points; with dropout "
-                    "it is smoother.")
+                    "(keeping enough units) it tends to be smoother.")
         check_query_param(SHAPE_KEY, parse_choice(cached.TOY_SHAPES), "moons or spirals")
         check_query_param(NOISE_KEY, lambda raw: parse_float(raw, 0.0, cached.MAX_TOY_NOISE),
                           f"a number from 0 to {cached.MAX_TOY_NOISE}")
@@ -227,7 +229,8 @@ with toy_tab:
             grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
         X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
         boundary_columns = st.columns(2)
-        for column, (name, (proba, train_error, test_error)) in zip(boundary_columns, boundaries.items(), strict=True):
+        for column, (name, (proba, train_error, test_error, _)) in zip(boundary_columns, boundaries.items(),
+                                                                        strict=True):
             label = name if name == "no dropout" else f"dropout, keep_prob {keep_prob:.2f}"
             with column:
                 st.plotly_chart(figures.decision_boundary(
@@ -235,7 +238,7 @@ with toy_tab:
                     title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
                     width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
         st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
-        notice = text.toy_notice(boundaries, cached.TOY_TEST_POINTS)
+        notice = text.toy_notice(boundaries, keep_prob=keep_prob)
 
 if notice:
     st.success(f"**What to notice:** {notice}", icon=":material/lightbulb:")

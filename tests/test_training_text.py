@@ -83,6 +83,9 @@ def test_misclassified_notice_compares_the_counts_with_the_scatter():
     assert "6 fewer with dropout" in text.misclassified_notice(13, 19, 0.6)
     assert "within one run's seed-to-seed scatter (about ±5 images)" in text.misclassified_notice(17, 19, 0.6)
     assert "4 more with dropout" in text.misclassified_notice(23, 19, 0.3)
+    assert "has not learned" in text.misclassified_notice(727, 19, 0.6)
+    one = text.misclassified_notice(19, 19, 0.6, same_network=True)
+    assert one.startswith("nothing is dropped") and "19 of the 797" in one and "within" not in one
 
 
 def _sweep(fixed_train, fixed_test, widened_test) -> pd.DataFrame:
@@ -109,12 +112,24 @@ def test_the_sparsity_sentence():
     assert "the same network" in text.sparsity_sentence({"no dropout": [0.43, 0.48], "dropout 1.00": [0.43, 0.48]})
 
 
-def test_the_toy_notice_counts_only_differences_beyond_the_test_sample():
+def _toy(test_plain: int, test_dropout: int, both: int, train_plain=0.0, train_dropout=0.05, n=1000):
+    """Boundaries whose test errors come from points wrong only without dropout, only with it, and wrong for both."""
     grid = np.zeros((2, 2))
-    # Two error rates near 10% on 1000 points: twice the standard error of their difference is about 2.7 points.
-    close = text.toy_notice({"no dropout": (grid, 0.0, 0.11), "dropout": (grid, 0.05, 0.10)}, 1000)
-    assert "no more than the luck of the 1000 test points" in close
-    better = text.toy_notice({"no dropout": (grid, 0.0, 0.16), "dropout": (grid, 0.05, 0.10)}, 1000)
-    assert "dropout does better" in better and "bends around" in better
-    worse = text.toy_notice({"no dropout": (grid, 0.0, 0.10), "dropout": (grid, 0.05, 0.16)}, 1000)
-    assert "does worse" in worse
+    plain, dropout = np.zeros(n, bool), np.zeros(n, bool)
+    plain[:both] = dropout[:both] = True
+    plain[both: both + test_plain] = True
+    dropout[both + test_plain: both + test_plain + test_dropout] = True
+    return {"no dropout": (grid, train_plain, plain.mean(), plain), "dropout": (grid, train_dropout, dropout.mean(),
+                                                                                 dropout)}
+
+
+def test_the_toy_notice_counts_only_differences_beyond_the_test_sample():
+    # Sign test on the points where the two disagree: |b - c| > 2 sqrt(b + c).
+    close = text.toy_notice(_toy(30, 20, 60), keep_prob=0.5)  # 10 <= 2 sqrt(50) = 14.1
+    assert "30 are wrong only without dropout and 20 only with it" in close and "within the luck" in close
+    better = text.toy_notice(_toy(35, 10, 60), keep_prob=0.5)  # 25 > 2 sqrt(45) = 13.4
+    assert "dropout does better" in better and "bent around single noisy points" in better
+    assert "9.5% test error" in better and "7.0%" in better
+    worse = text.toy_notice(_toy(10, 35, 60, train_dropout=0.4), keep_prob=0.05)
+    assert "does worse" in worse and "underfits" in worse and "40%" in worse
+    assert text.toy_notice(_toy(0, 0, 60, train_dropout=0.0), keep_prob=1.0).startswith("nothing is dropped")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from core import mlp
@@ -132,8 +133,17 @@ def curves_notice(with_dropout: pd.Series, without_dropout: pd.Series, *, keep_p
     return " ".join(sentences)
 
 
-def misclassified_notice(n_wrong: int, n_wrong_without: int, scatter: float) -> str:
-    """"What to notice" under the misclassified digits: the two counts, and whether they differ beyond noise."""
+def misclassified_notice(n_wrong: int, n_wrong_without: int, scatter: float, *, same_network: bool = False) -> str:
+    """"What to notice" under the misclassified digits: the two counts, and whether they differ beyond noise.
+
+    same_network: nothing is dropped (keep_prob = keep_prob_input = 1), so the two counts are one network's."""
+    if same_network:
+        return (f"nothing is dropped, so there is one network: it gets {n_wrong} of the {TEST_IMAGES} test digits "
+                "wrong. Look at each: would a person hesitate over it too?")
+    if n_wrong >= NOT_LEARNED * TEST_IMAGES:
+        return (f"the dropout network gets {n_wrong} of the {TEST_IMAGES} test digits wrong (the one without "
+                f"{n_wrong_without}): it has not learned, so these are not hard digits, just a network that "
+                "guesses. Raise keep_prob.")
     difference = n_wrong_without - n_wrong
     noise_images = scatter / 100 * TEST_IMAGES
     verdict = ("a difference within one run's seed-to-seed scatter (about ±"
@@ -141,7 +151,7 @@ def misclassified_notice(n_wrong: int, n_wrong_without: int, scatter: float) -> 
                f"{abs(difference)} {'fewer' if difference > 0 else 'more'} with dropout, more than one run's "
                f"seed-to-seed scatter (about ±{noise_images:.0f} images)")
     return (f"the dropout network gets {n_wrong} of the {TEST_IMAGES} test digits wrong, the one without "
-            f"{n_wrong_without}: {verdict}. Many of the mistakes are digits a person would hesitate over too.")
+            f"{n_wrong_without}: {verdict}. Look at each: would a person hesitate over it too?")
 
 
 def sweep_notice(sweep: pd.DataFrame) -> str:
@@ -177,22 +187,33 @@ def sparsity_sentence(zero_fraction: Mapping[str, Sequence[float]]) -> str:
     return here + (": sparser in every layer." if sparser else ": not sparser in every layer, at these settings.")
 
 
-def toy_notice(boundaries: Mapping[str, tuple], n_test: int) -> str:
-    """"What to notice" under the decision boundaries: {"no dropout": (proba, train, test), "dropout": (...)}.
+def toy_notice(boundaries: Mapping[str, tuple], *, keep_prob: float) -> str:
+    """"What to notice" under the decision boundaries.
 
-    A difference in test error counts when it exceeds twice the standard error of a difference of two error
-    rates measured on n_test fresh points (binomial): smaller ones are the luck of the test sample.
+    boundaries: {"no dropout": (proba, train error, test error, wrong), "dropout": (...)}, wrong: which test points
+    the model gets wrong (bool). The two models are scored on the same points, so only the points where they
+    disagree tell them apart: with b points only the plain network gets wrong and c only the dropout one, a
+    difference counts when |b − c| > 2 sqrt(b + c) (a sign test at about 2 standard errors); smaller ones are the
+    luck of the test sample.
     """
-    _, train_plain, test_plain = boundaries["no dropout"]
-    _, train_dropout, test_dropout = boundaries["dropout"]
+    _, train_plain, test_plain, wrong_plain = boundaries["no dropout"]
+    _, train_dropout, test_dropout, wrong_dropout = boundaries["dropout"]
     numbers = (f"without dropout {100 * train_plain:.0f}% train and {100 * test_plain:.1f}% test error, with "
                f"dropout {100 * train_dropout:.0f}% and {100 * test_dropout:.1f}%")
-    noise = 2 * math.sqrt((test_plain * (1 - test_plain) + test_dropout * (1 - test_dropout)) / n_test)
-    if abs(test_plain - test_dropout) <= noise:
-        return (f"{numbers}: on fresh points the two differ by no more than the luck of the {n_test} test points "
-                f"(±{100 * noise:.1f} points); compare the boundaries' shapes instead.")
-    if test_plain > test_dropout:
-        closer = (" The network without dropout fits its training points more closely: its boundary bends around "
-                  "single noisy points." if train_plain < train_dropout else "")
-        return f"{numbers}: dropout does better on fresh points, by more than the test sample's luck.{closer}"
-    return f"{numbers}: here dropout does worse on fresh points, by more than the test sample's luck."
+    if keep_prob == 1.0:
+        return f"nothing is dropped, so both maps are one network: {100 * test_plain:.1f}% test error."
+    wrong_plain, wrong_dropout = np.asarray(wrong_plain, bool), np.asarray(wrong_dropout, bool)
+    only_plain = int((wrong_plain & ~wrong_dropout).sum())
+    only_dropout = int((wrong_dropout & ~wrong_plain).sum())
+    disagree = (f"of the {wrong_plain.size} fresh points, {only_plain} are wrong only without dropout and "
+                f"{only_dropout} only with it")
+    if abs(only_plain - only_dropout) <= 2 * math.sqrt(only_plain + only_dropout):
+        return (f"{numbers}; {disagree}: a difference within the luck of the test sample. Compare the boundaries' "
+                "shapes instead.")
+    if only_plain > only_dropout:
+        closer = (" The network without dropout fits its training points more closely: look on its map for a "
+                  "boundary bent around single noisy points." if train_plain < train_dropout else "")
+        return f"{numbers}; {disagree}: dropout does better on fresh points, beyond the test sample's luck.{closer}"
+    underfits = (f" With keep_prob {keep_prob:.2f} it underfits: it gets {100 * train_dropout:.0f}% of its own "
+                 "training points wrong." if train_dropout > train_plain + UNDERFIT_MARGIN else "")
+    return f"{numbers}; {disagree}: here dropout does worse on fresh points, beyond the test sample's luck.{underfits}"

@@ -317,15 +317,16 @@ def toy_grid(shape: str, noise: float, n_points: int, seed: int, size: int = TOY
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
-    """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error and test error."""
+    """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error, test error, and which test points
+    it gets wrong (TOY_TEST_POINTS,) bool (so the two models can be compared point by point)."""
     grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
     _, X_test, _, y_test = toy_data(shape, noise, n_points, seed)
     out = {}
     for name, q in (("no dropout", 1.0), ("dropout", keep_prob)):
         result = toy_result(shape, noise, n_points, q, seed)
         proba = mlp.predict_proba(result, points)[:, 1].reshape(TOY_GRID, TOY_GRID)
-        test_error = float((mlp.predict_proba(result, X_test).argmax(axis=1) != y_test).mean())
-        out[name] = (proba, float(result.history["train_error"].iloc[-1]), test_error)
+        wrong = mlp.predict_proba(result, X_test).argmax(axis=1) != y_test
+        out[name] = (proba, float(result.history["train_error"].iloc[-1]), float(wrong.mean()), wrong)
     return grid_x, grid_y, out
 
 
