@@ -9,6 +9,7 @@ from core.snippets import unit_samples_snippet
 from ui.cached import masks as cached
 from ui.components import lesson_tools
 from ui.figures import expected as figures
+from ui.live import Metric, fallback_notice, live_chart, live_metrics
 from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int, view_tabs
 
 X_KEY = "expected_x"
@@ -28,8 +29,9 @@ st.title("Expected activations")
 st.markdown(
     """
 One mask is random, so one training output is random too: a unit with activation `x` comes out
-either as 0 (dropped, probability 1 − keep_prob) or scaled up (kept, probability keep_prob).
-What dropout keeps fixed is the **average over masks**. Writing q for keep_prob:
+either as 0 (dropped, probability 1 − keep_prob) or as its kept value (kept, probability keep_prob):
+`x / keep_prob` in inverted dropout, `x` itself in standard dropout. What dropout keeps fixed is the
+**average over masks**. Writing q for keep_prob:
 """
 )
 formulas = st.columns(2)
@@ -91,20 +93,31 @@ elif keep_prob == 1.0:
         icon=":material/check_circle:",
     )
 
-metrics = [*st.columns(3), *st.columns(3)]  # the mean (top row), then the spread (bottom row)
 is_random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the same output
-metrics[3].metric("kept value", f"{experiment.kept_value:.4g}" if keep_prob > 0 else "none",
-                  help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard).")
-metrics[0].metric("E[out], formula", f"{experiment.expected:.4g}")
-metrics[1].metric(f"mean of {n_samples:,} masks", f"{experiment.mc_mean:.4g}",
-                  delta=f"{experiment.mc_mean - experiment.expected:+.2g} vs formula" if is_random else None,
-                  delta_color="off")
-metrics[2].metric("test-time output", f"{experiment.test_output:.4g}",
-                  help="What the unit outputs at test time, when every unit is used.")
-metrics[4].metric("Var[out], formula", f"{experiment.variance:.4g}")
-metrics[5].metric("sample variance", f"{experiment.mc_variance:.4g}",
-                  delta=f"{experiment.mc_variance - experiment.variance:+.2g} vs formula" if is_random else None,
-                  delta_color="off", help="The unbiased sample variance of the outputs (divided by n − 1).")
+depends_on = (x, int(n_samples), settings.seed, inverted)  # with keep_prob, all the live views below read
+
+
+def headline(q: float) -> list[Metric]:
+    """The mean (first row) and the spread (second row) at keep_prob q, shown live while the slider moves."""
+    at_q = cached.unit_view(x, q, int(n_samples), settings.seed, inverted)[0]
+    random_at_q = 0.0 < q < 1.0 and x != 0.0
+    return [
+        Metric("E[out], formula", f"{at_q.expected:.4g}"),
+        Metric(f"mean of {n_samples:,} masks", f"{at_q.mc_mean:.4g}",
+               delta=f"{at_q.mc_mean - at_q.expected:+.2g} vs formula" if random_at_q else None),
+        Metric("test-time output", f"{at_q.test_output:.4g}",
+               help="What the unit outputs at test time, when every unit is used."),
+        Metric("kept value", f"{at_q.kept_value:.4g}" if q > 0 else "none",
+               help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard)."),
+        Metric("Var[out], formula", f"{at_q.variance:.4g}"),
+        Metric("sample variance", f"{at_q.mc_variance:.4g}",
+               delta=f"{at_q.mc_variance - at_q.variance:+.2g} vs formula" if random_at_q else None,
+               help="The unbiased sample variance of the outputs (divided by n − 1)."),
+    ]
+
+
+live_metrics("expected_metrics", headline, keep_prob, depends_on=depends_on, per_row=3)
+fallback_notice()
 if is_random:
     st.caption(
         f"A Monte-Carlo estimate lands within ±2 standard errors of the formula about 95% of the time: here ±"
@@ -118,12 +131,13 @@ else:
 distribution_tab, running_tab, variance_tab, layer_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with distribution_tab:
     if distribution_tab.open:
-        st.plotly_chart(
-            figures.outcome_figure([o.value for o in outcomes], [o.label for o in outcomes],
-                                   [o.probability for o in outcomes], [o.observed for o in outcomes],
-                                   experiment.expected, int(n_samples), inverted),
-            width="stretch", key="expected_outcomes",
-        )
+        def outcomes_at(q: float):
+            at_q, outcomes_q, _ = cached.unit_view(x, q, int(n_samples), settings.seed, inverted)
+            return figures.outcome_figure([o.value for o in outcomes_q], [o.label for o in outcomes_q],
+                                          [o.probability for o in outcomes_q], [o.observed for o in outcomes_q],
+                                          at_q.expected, int(n_samples), inverted)
+
+        live_chart("expected_outcomes", outcomes_at, keep_prob, depends_on=depends_on)
         if len(outcomes) > 1:
             st.caption("Only two values ever come out. The mean (dashed) is their balance point, weighted by "
                        "keep_prob and 1 − keep_prob: no single training output equals it.")
@@ -131,22 +145,25 @@ with distribution_tab:
             st.caption(f"Here a single value comes out, {outcomes[0].value:.3g}, every time: it is also the mean.")
 with running_tab:
     if running_tab.open:
-        st.plotly_chart(
-            figures.running_mean_figure(running.counts, running.means, *running.band, experiment.expected,
-                                        experiment.test_output, x, inverted),
-            width="stretch", key="expected_running_mean",
-        )
+        def running_at(q: float):
+            at_q, _, running_q = cached.unit_view(x, q, int(n_samples), settings.seed, inverted)
+            return figures.running_mean_figure(running_q.counts, running_q.means, *running_q.band, at_q.expected,
+                                               at_q.test_output, x, inverted)
+
+        live_chart("expected_running_mean", running_at, keep_prob, depends_on=depends_on)
         st.caption("The average of the first k outputs wanders at first and settles on E[out]; the shaded band, "
                    "E[out] ± 2 √(Var / k), narrows like 1/√k." if is_random else
                    "Every output is the same, so the running mean is flat from the first mask on.")
 with variance_tab:
     if variance_tab.open:
         curve_q, curve, grid, points, errors = cached.variance_view(x, int(n_samples), settings.seed, inverted)
-        st.plotly_chart(
-            figures.variance_figure(curve_q, curve, grid, points, errors, keep_prob, experiment.variance,
-                                    experiment.mc_variance, x, int(n_samples), inverted),
-            width="stretch", key="expected_variance",
-        )
+
+        def variance_at(q: float):
+            at_q = cached.unit_view(x, q, int(n_samples), settings.seed, inverted)[0]
+            return figures.variance_figure(curve_q, curve, grid, points, errors, q, at_q.variance,
+                                           at_q.mc_variance, x, int(n_samples), inverted)
+
+        live_chart("expected_variance", variance_at, keep_prob, depends_on=depends_on)
         st.caption("What the randomness costs, as keep_prob moves. Each point is the sample variance of its own "
                    "masks; its bar is ± 2 standard errors of that estimate. The star is the experiment above." +
                    (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer: the "
@@ -154,12 +171,12 @@ with variance_tab:
                     if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
 with layer_tab:
     if layer_tab.open:
-        layer = cached.layer_view(keep_prob, int(n_samples), settings.seed, inverted)
-        st.plotly_chart(
-            figures.layer_means_figure(layer.activations, layer.mc_mean, layer.mc_standard_error,
-                                       layer.test_output, int(n_samples), inverted),
-            width="stretch", key="expected_layer",
-        )
+        def layer_at(q: float):
+            layer = cached.layer_view(q, int(n_samples), settings.seed, inverted)
+            return figures.layer_means_figure(layer.activations, layer.mc_mean, layer.mc_standard_error,
+                                              layer.test_output, int(n_samples), inverted)
+
+        live_chart("expected_layer", layer_at, keep_prob, depends_on=depends_on)
         agree = keep_prob > 0 or not inverted
         st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} "
                    "masks: " + ("each training mean lands on its unit's test-time output." if agree else

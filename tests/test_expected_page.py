@@ -3,13 +3,11 @@ variants, every control works and is read from the link, and bad link values giv
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import lessons_masks as lm
-from tests.conftest import open_page_via_home, open_view, show_view
+from tests.conftest import chart_specs, open_page_via_home, open_view, show_view
 
 PAGE = "pages/expected.py"
 VIEW = "expected_view"
@@ -22,10 +20,6 @@ def open_page(**query) -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def chart_specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 @pytest.mark.parametrize("variant", ["inverted", "standard"])

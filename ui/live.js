@@ -3,7 +3,8 @@
 // Receives, through Streamlit's Custom Components v2, `data` = {bundle, digest, keep_prob, target}:
 //   bundle     JSON text from ui/live.py. For a chart: {kind: "chart", keep_probs: [...], data: [traces...],
 //              layouts: [layout...], frames: [[data index, layout index] for each keep_prob]}. For metrics:
-//              {kind: "metrics", keep_probs: [...], labels: [...], values: [[text, ...] for each keep_prob]}.
+//              {kind: "metrics", keep_probs: [...], labels: [...], values: [[text, ...] for each keep_prob],
+//              deltas: [[text or null, ...] for each keep_prob]}.
 //   digest     a hash of the bundle: the same digest means the same bundle, so it is not read again.
 //   keep_prob  the value the page was computed at (shown until the slider says otherwise).
 //   target     for metrics, the key of the st.container holding the st.metric elements to rewrite.
@@ -234,11 +235,16 @@ class LiveElement {
     if (this.shown === index) return false;
     const box = document.querySelector(".st-key-" + CSS.escape(this.target));
     if (!box) return false;
-    const values = box.querySelectorAll('[data-testid="stMetricValue"]');
-    if (values.length !== this.bundle.labels.length) return false; // not the row Python drew: leave it
-    values.forEach((element, column) => {
-      const node = valueTextNode(element);
+    const metrics = box.querySelectorAll('[data-testid="stMetric"]');
+    if (metrics.length !== this.bundle.labels.length) return false; // not the row Python drew: leave it
+    metrics.forEach((metric, column) => {
+      const value = metric.querySelector('[data-testid="stMetricValue"]');
+      const node = value && valueTextNode(value);
       if (node) node.nodeValue = this.bundle.values[index][column];
+      // A delta that exists on the page shows this state's delta (empty where this state has none).
+      const delta = metric.querySelector('[data-testid="stMetricDelta"]');
+      const deltaNode = delta && valueTextNode(delta);
+      if (deltaNode) deltaNode.nodeValue = this.bundle.deltas[index][column] || "";
     });
     this.shown = index;
     return true;

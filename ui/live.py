@@ -142,11 +142,13 @@ def chart_bundle(build: Callable[[float], go.Figure], keep_probs: Sequence[float
 
 @dataclass(frozen=True)
 class Metric:
-    """A headline number: st.metric's label, the value as text, and its help tooltip."""
+    """A headline number: st.metric's label, the value as text, its help tooltip, and an optional delta
+    (text such as "+0.01 vs formula", drawn grey: a comparison, not a gain or a loss)."""
 
     label: str
     value: str
     help: str | None = None
+    delta: str | None = None
 
 
 def metrics_bundle(build: Callable[[float], Sequence[Metric]], keep_probs: Sequence[float]) -> Bundle:
@@ -157,7 +159,8 @@ def metrics_bundle(build: Callable[[float], Sequence[Metric]], keep_probs: Seque
         if [metric.label for metric in row] != labels:
             raise ValueError(f"live_metrics: the labels at keep_prob {q} differ from those at {keep_probs[0]}")
     return _bundle({"kind": "metrics", "keep_probs": [float(q) for q in keep_probs], "labels": labels,
-                    "values": [[metric.value for metric in row] for row in rows]})
+                    "values": [[metric.value for metric in row] for row in rows],
+                    "deltas": [[metric.delta for metric in row] for row in rows]})
 
 
 class _BoundedCache:
@@ -234,16 +237,20 @@ def live_chart(key: str, build: Callable[[float], go.Figure], keep_prob: float, 
 
 
 def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob: float, *,
-                 depends_on: tuple = ()) -> None:
-    """A row of st.metric whose values follow the keep_prob slider while it moves.
+                 depends_on: tuple = (), per_row: int | None = None) -> None:
+    """Rows of st.metric whose values follow the keep_prob slider while it moves.
 
-    The metrics are ordinary st.metric elements (drawn for keep_prob); the browser rewrites their value
-    text, from the values Python computed for every slider value, while the slider is dragged.
+    The metrics are ordinary st.metric elements (drawn for keep_prob, `per_row` to a row, all in one row
+    by default); the browser rewrites their value and delta text, from the values Python computed for
+    every slider value, while the slider is dragged.
     """
     metrics = list(build(keep_prob))
+    per_row = per_row or len(metrics)
     with st.container(key=key):
-        for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-            column.metric(metric.label, metric.value, help=metric.help)
+        for start in range(0, len(metrics), per_row):
+            row = metrics[start : start + per_row]
+            for column, metric in zip(st.columns(per_row), row, strict=False):
+                column.metric(metric.label, metric.value, delta=metric.delta, delta_color="off", help=metric.help)
         if not _live_failed():
             states = keep_prob_states(keep_prob)
             bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
