@@ -73,7 +73,7 @@ def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, ke
                                  hovertemplate="epoch %{x}<br>training loss, dropout off %{y:.3f}<extra></extra>"))
     _epoch_axis(fig, epochs)
     fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only
-    style(fig, "Cross-entropy loss (log scale)", "epoch", "loss (train dotted: dropout on)", height=height)
+    style(fig, "Cross-entropy loss (log scale)", "epoch", "loss (dotted: as trained, dropout on)", height=height)
     _legend_below(fig)
     return fig
 
