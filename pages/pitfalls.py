@@ -119,11 +119,11 @@ with tabs[1]:
             with column:
                 st.plotly_chart(figures.mask_figure(shapes.masks[label], f"{label}: {kind}"), width="stretch",
                                 key=f"pitfalls_mask_{kind.replace(' ', '_')}")
-        table = pd.DataFrame({
-            "mask shape": list(core.MASK_SHAPES),
-            "units, no gradient": [shapes.units_without_gradient[k] for k in core.MASK_SHAPES],
-            "examples, no gradient": [shapes.examples_without_gradient[k] for k in core.MASK_SHAPES],
-        }).set_index("mask shape")
+        table = pd.DataFrame(
+            [[shapes.units_without_gradient[k] for k in core.MASK_SHAPES],
+             [shapes.examples_without_gradient[k] for k in core.MASK_SHAPES]],
+            index=pd.Index(["units, no gradient", "examples, no gradient"], name="mask shape"),
+            columns=list(core.MASK_SHAPES))
         columns = st.columns([3, 2])
         with columns[0]:
             st.plotly_chart(figures.kept_fractions_figure(shapes.per_example, shapes.per_unit, keep_prob),
