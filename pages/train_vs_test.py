@@ -1,5 +1,6 @@
 """Lesson 3, Train vs test: standard and inverted dropout on the same mask, and the forgot-to-scale bug."""
 
+import functools
 from fractions import Fraction
 
 import pandas as pd
@@ -10,6 +11,7 @@ from core.scaling import SCHEMES
 from ui.cached import train_vs_test as cached
 from ui.components import lesson_tools
 from ui.figures import train_vs_test as figures
+from ui.live import Metric, fallback_notice, live_chart, live_metrics
 from ui.state import check_query_param, lesson_settings, parse_choice, view_tabs
 
 SCHEME_KEY = "tvt_scheme"
@@ -51,6 +53,17 @@ st.caption(
 )
 
 activations, mask, views, y_max = cached.scheme_views(keep_prob, settings.seed)
+depends_on = (settings.seed,)  # with keep_prob, all that the live charts read (and the scheme, for the next layer)
+
+
+def scheme_bars_at(q: float, *, scheme: str, title: str):
+    """The bars of one scheme on the page's input and mask, at keep_prob q."""
+    activations_q, mask_q, views_q, y_max_q = cached.scheme_views(q, settings.seed)
+    view_q = views_q[scheme]
+    return figures.scheme_bars(activations_q, mask_q, view_q.train_output, view_q.expected_train, view_q.test_output,
+                               scheme=scheme, title=title, y_max=y_max_q)
+
+
 n_kept, n_units = int(mask.sum()), mask.size
 
 if keep_prob == 0.0:
@@ -71,6 +84,7 @@ elif keep_prob == 1.0:
 worked = cached.worked_example()
 table = pd.DataFrame(worked["columns"]).set_index("unit").T  # one row per quantity, one column per unit
 table.columns = [f"unit {unit}" for unit in table.columns]
+fallback_notice()
 worked_tab, schemes_tab, forgot_tab, next_layer_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with worked_tab:
     if worked_tab.open:
@@ -110,11 +124,8 @@ with schemes_tab:
                                       (columns[1], "inverted", "Inverted dropout")):
             view = views[scheme]
             with column:
-                st.plotly_chart(
-                    figures.scheme_bars(activations, mask, view.train_output, view.expected_train, view.test_output,
-                                        scheme=scheme, title=title, y_max=y_max),
-                    width="stretch", key=f"tvt_bars_{scheme}",
-                )
+                live_chart(f"tvt_bars_{scheme}", functools.partial(scheme_bars_at, scheme=scheme, title=title),
+                           keep_prob, depends_on=depends_on)
                 train_factor = "kept units × 1 (no scaling)" if scheme == "standard" else (
                     f"kept units × 1/keep_prob = {view.train_scale:.3g}" if keep_prob > 0 else "nothing kept to scale")
                 test_factor = (f"every unit × keep_prob = {view.test_scale:.3g}" if scheme == "standard"
@@ -159,16 +170,13 @@ dropout's training with inverted dropout's test time. Now $\mathbb{E}[h_\text{tr
         curve = cached.mismatch()
         columns = st.columns(2)
         with columns[0]:
-            st.plotly_chart(
-                figures.scheme_bars(activations, mask, forgot.train_output, forgot.expected_train,
-                                    forgot.test_output, scheme="forgot to scale",
-                                    title="Forgot to scale: same input, same mask", y_max=y_max),
-                width="stretch", key="tvt_bars_forgot",
-            )
+            live_chart("tvt_bars_forgot", functools.partial(scheme_bars_at, scheme="forgot to scale",
+                                                            title="Forgot to scale: same input, same mask"),
+                       keep_prob, depends_on=depends_on)
         with columns[1]:
-            st.plotly_chart(figures.mismatch_figure(curve["keep_prob"], curve["expected_train"], curve["test"],
-                                                    keep_prob),
-                            width="stretch", key="tvt_mismatch")
+            live_chart("tvt_mismatch", lambda q: figures.mismatch_figure(curve["keep_prob"], curve["expected_train"],
+                                                                          curve["test"], q),
+                       keep_prob, depends_on=depends_on)
         if keep_prob == 1.0:
             mismatch_text = "At keep_prob 1 the bug is invisible: nothing is dropped, so there is nothing to scale."
         elif keep_prob == 0.0:
@@ -192,15 +200,25 @@ with next_layer_tab:
         shift = cached.next_layer(scheme, keep_prob, settings.seed)
         columns = st.columns([3, 2])
         with columns[0]:
-            st.plotly_chart(figures.next_layer_figure(shift.train_mean, shift.train_std_error, shift.expected_train,
-                                                      shift.test_mean, scheme=scheme),
-                            width="stretch", key="tvt_next_layer")
+            def next_layer_at(q: float):
+                at_q = cached.next_layer(scheme, q, settings.seed)
+                return figures.next_layer_figure(at_q.train_mean, at_q.train_std_error, at_q.expected_train,
+                                                 at_q.test_mean, scheme=scheme)
+
+            live_chart("tvt_next_layer", next_layer_at, keep_prob, depends_on=(*depends_on, scheme))
         with columns[1]:
             train_avg, test_avg = shift.overall_train, shift.overall_test
-            st.metric("mean z at train time", f"{train_avg:.3f}")
-            st.metric("mean z at test time", f"{test_avg:.3f}", delta=f"{test_avg - train_avg:+.3f} vs train",
-                      delta_color="inverse" if abs(test_avg - train_avg) > 1e-9 and (
-                          scheme == "forgot to scale" or keep_prob == 0) else "off")
+
+            def next_layer_numbers(q: float) -> list[Metric]:
+                at_q = cached.next_layer(scheme, q, settings.seed)
+                return [Metric("mean z at train time", f"{at_q.overall_train:.3f}"),
+                        Metric("mean z at test time", f"{at_q.overall_test:.3f}",
+                               delta=f"{at_q.overall_test - at_q.overall_train:+.3f} vs train",
+                               delta_color="inverse" if abs(at_q.overall_test - at_q.overall_train) > 1e-9 and (
+                                   scheme == "forgot to scale" or q == 0) else "off")]
+
+            live_metrics("tvt_next_layer_metrics", next_layer_numbers, keep_prob, depends_on=(*depends_on, scheme),
+                         per_row=1)
             if scheme == "forgot to scale" and 0 < keep_prob < 1:
                 st.error(f"The next layer's pre-activation z jumps by {test_avg - train_avg:+.2f} on average at "
                          f"test time ({train_avg:.2f} → {test_avg:.2f}), because its inputs h arrive "

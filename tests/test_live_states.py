@@ -52,8 +52,9 @@ def _views():
 def test_every_live_state_is_what_the_page_draws_at_that_keep_prob(page, key, label):
     at = open_view(page, key, label, {"keep_prob": "0.5", "seed": SEED}, timeout=90)
     elements = [node for node in at._tree if getattr(node, "type", None) == "bidi_component"]
-    if not elements:
-        pytest.skip(f"the view {label!r} of {page} has no live element")  # a view without a chart that moves
+    assert not at.get("plotly_chart"), f"{page} {label}: a chart that does not follow the slider live"
+    if not elements:  # a view without charts (a worked example with fixed numbers): nothing to hand over
+        return
     for keep_prob in OTHER_KEEP_PROBS:
         drawn = _fallback_page(page, key, label, keep_prob)
         charts = {node.key: json.loads(node.proto.spec) for node in drawn._tree

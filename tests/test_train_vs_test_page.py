@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import scaling
-from tests.conftest import open_page_via_home, open_view
+from tests.conftest import chart_count, open_page_via_home, open_view
 
 PAGE = "pages/train_vs_test.py"
 VIEW = "tvt_view"
@@ -31,7 +31,7 @@ def test_page_runs_with_both_schemes_and_the_worked_example(keep_prob):
         assert at.session_state[VIEW] == label
         assert at.title[0].value == "Train vs test"
         assert len(at.latex) >= 2
-        assert len(at.get("plotly_chart")) == CHARTS_PER_VIEW[label], label
+        assert chart_count(at) == CHARTS_PER_VIEW[label], label
         if keep_prob == "0":
             assert any("every unit is dropped" in w.value for w in at.warning)
         if keep_prob == "1":

@@ -149,6 +149,7 @@ class Metric:
     value: str
     help: str | None = None
     delta: str | None = None
+    delta_color: str = "off"  # st.metric's; drawn for the page's keep_prob (the browser rewrites text, not colour)
 
 
 def metrics_bundle(build: Callable[[float], Sequence[Metric]], keep_probs: Sequence[float]) -> Bundle:
@@ -250,7 +251,8 @@ def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob
         for start in range(0, len(metrics), per_row):
             row = metrics[start : start + per_row]
             for column, metric in zip(st.columns(per_row), row, strict=False):
-                column.metric(metric.label, metric.value, delta=metric.delta, delta_color="off", help=metric.help)
+                column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color,
+                              help=metric.help)
         if not _live_failed():
             states = keep_prob_states(keep_prob)
             bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
