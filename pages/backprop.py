@@ -9,6 +9,7 @@ from core.two_layer import PARAM_NAMES, VARIANTS
 from ui.cached import backprop as cached
 from ui.components import lesson_tools
 from ui.figures import backprop as figures
+from ui.live import Metric, fallback_notice, live_chart, live_metrics
 from ui.state import check_query_param, lesson_settings, parse_choice, view_tabs
 
 EXAMPLES_KEY = "bp_examples"
@@ -172,6 +173,8 @@ def _all_dropped_text() -> str:
                    + " to see a mask that keeps some units.")
 
 
+depends_on = (settings.seed, n_examples)  # with keep_prob, all the live charts read (and the checked variant)
+fallback_notice()
 flow_tab, check_tab, zero_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with flow_tab:
     if flow_tab.open:
@@ -182,11 +185,13 @@ with flow_tab:
         with columns[0]:
             title = ("Gradient of every weight (one example)" if n_examples == 1
                      else f"Gradient of every weight (summed over {n_examples} examples)")
-            st.plotly_chart(
-                figures.gradient_network(case.x[0], case.cache.a[0], case.cache.probs[0], ~dropped, case.grads.W1,
-                                         case.grads.W2, title=title),
-                width="stretch", key="bp_network",
-            )
+            def network_at(q: float):
+                case_q = cached.case(q, settings.seed, n_examples)
+                return figures.gradient_network(case_q.x[0], case_q.cache.a[0], case_q.cache.probs[0],
+                                                ~case_q.dropped_everywhere, case_q.grads.W1, case_q.grads.W2,
+                                                title=title)
+
+            live_chart("bp_network", network_at, keep_prob, depends_on=depends_on)
             st.caption(
                 "Edge width is the size of the weight's gradient (relative to the largest in its layer); a dotted grey "
                 "edge has a gradient of exactly 0. "
@@ -237,8 +242,13 @@ with check_tab:
             check = checks[variant]
             worst = max(check.errors, key=check.errors.get)
             passed = check.passes
-            st.metric("relative difference (worst gradient)", f"{check.max_error:.2e}",
-                      help=f"The worst of dW1, db1, dW2, db2 and da; here d{worst}.")
+            def worst_difference(q: float) -> list[Metric]:
+                check_q = cached.checks(q, settings.seed, n_examples)[variant]
+                worst_q = max(check_q.errors, key=check_q.errors.get)
+                return [Metric("relative difference (worst gradient)", f"{check_q.max_error:.2e}",
+                               help=f"The worst of dW1, db1, dW2, db2 and da; here d{worst_q}.")]
+
+            live_metrics("bp_check_metric", worst_difference, keep_prob, depends_on=(*depends_on, variant))
             if passed and variant == "correct":
                 st.success("Passes: backward agrees with the numerical gradient.", icon=":material/check_circle:")
             elif passed:
@@ -263,15 +273,18 @@ with check_tab:
             }).set_index("gradient")
             st.dataframe(errors.style.format("{:.2e}"), width="stretch", key="bp_errors_table")
         with columns[1]:
-            st.plotly_chart(
-                figures.check_scatter(check.analytic, check.numerical, title=f"Analytic vs numerical: {label}"),
-                width="stretch", key="bp_check_scatter",
-            )
-            st.plotly_chart(
-                figures.variant_errors(LABEL_OPTIONS, [checks[v].max_error for v in VARIANT_OPTIONS],
-                                       selected=VARIANT_OPTIONS.index(variant)),
-                width="stretch", key="bp_variant_errors",
-            )
+            def scatter_at(q: float):
+                check_q = cached.checks(q, settings.seed, n_examples)[variant]
+                return figures.check_scatter(check_q.analytic, check_q.numerical,
+                                             title=f"Analytic vs numerical: {label}")
+
+            def variants_at(q: float):
+                checks_q = cached.checks(q, settings.seed, n_examples)
+                return figures.variant_errors(LABEL_OPTIONS, [checks_q[v].max_error for v in VARIANT_OPTIONS],
+                                              selected=VARIANT_OPTIONS.index(variant))
+
+            live_chart("bp_check_scatter", scatter_at, keep_prob, depends_on=(*depends_on, variant))
+            live_chart("bp_variant_errors", variants_at, keep_prob, depends_on=(*depends_on, variant))
         st.caption(explanations[variant])
 with zero_tab:
     if zero_tab.open:
@@ -296,20 +309,23 @@ with zero_tab:
             )
         columns = st.columns(2)
         with columns[0]:
-            st.plotly_chart(
-                figures.weight_gradient_heatmap(case.grads.W1, title="dW₁: into the hidden units",
-                                                x_title="hidden unit", y_title="input",
-                                                x_labels=figures.unit_labels("h", dropped, separator="<br>"),
-                                                y_labels=[f"x{i}" for i in range(case.x.shape[1])]),
-                width="stretch", key="bp_dW1",
-            )
+            def dW1_at(q: float):
+                case_q = cached.case(q, settings.seed, n_examples)
+                return figures.weight_gradient_heatmap(
+                    case_q.grads.W1, title="dW₁: into the hidden units", x_title="hidden unit", y_title="input",
+                    x_labels=figures.unit_labels("h", case_q.dropped_everywhere, separator="<br>"),
+                    y_labels=[f"x{i}" for i in range(case_q.x.shape[1])])
+
+            live_chart("bp_dW1", dW1_at, keep_prob, depends_on=depends_on)
         with columns[1]:
-            st.plotly_chart(
-                figures.weight_gradient_heatmap(case.grads.W2, title="dW₂: out of the hidden units", x_title="class",
-                                                y_title="hidden unit", y_labels=figures.unit_labels("h", dropped),
-                                                x_labels=[f"class {k}" for k in range(case.grads.W2.shape[1])]),
-                width="stretch", key="bp_dW2",
-            )
+            def dW2_at(q: float):
+                case_q = cached.case(q, settings.seed, n_examples)
+                return figures.weight_gradient_heatmap(
+                    case_q.grads.W2, title="dW₂: out of the hidden units", x_title="class", y_title="hidden unit",
+                    y_labels=figures.unit_labels("h", case_q.dropped_everywhere),
+                    x_labels=[f"class {k}" for k in range(case_q.grads.W2.shape[1])])
+
+            live_chart("bp_dW2", dW2_at, keep_prob, depends_on=depends_on)
 
 lucky = [f"*{label}*" for label, v in VARIANT_LABELS.items() if v != "correct" and checks[v].passes]
 if keep_prob in (0.0, 1.0):

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import two_layer
-from tests.conftest import open_page_via_home, open_view, show_view
+from tests.conftest import chart_count, open_page_via_home, open_view, show_view
 
 PAGE = "pages/backprop.py"
 VIEW = "bp_view"
@@ -34,7 +34,7 @@ def test_page_runs_and_the_correct_backward_passes(keep_prob):
         assert not at.exception, (label, at.exception)
         assert at.session_state[VIEW] == label
         assert at.title[0].value == "Backprop and gradients"
-        assert len(at.get("plotly_chart")) == CHARTS_PER_VIEW[label], label
+        assert chart_count(at) == CHARTS_PER_VIEW[label], label
         assert len(at.latex) >= 3
         if keep_prob == "0":
             assert any("every hidden unit is dropped" in w.value for w in at.warning)
