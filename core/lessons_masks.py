@@ -396,6 +396,11 @@ class LayerMoments:
     expected_train: np.ndarray  # (D,) analytic E[out] during training
     test_output: np.ndarray  # (D,) the test-time output (a for inverted, keep_prob * a for standard)
 
+    @property
+    def units_within_noise(self) -> int:
+        """How many units have their Monte-Carlo mean within ±2 standard errors of the test-time output."""
+        return int(np.sum(np.abs(self.mc_mean - self.test_output) <= 2 * self.mc_standard_error + 1e-12))
+
 
 def layer_moments(activations, keep_prob: float, n_samples: int, seed: int, *, inverted: bool = True) -> LayerMoments:
     """Monte-Carlo moments of dropout on one example's activations (D,) over n_samples masks."""

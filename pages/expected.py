@@ -97,6 +97,14 @@ is_random = 0.0 < keep_prob < 1.0 and x != 0.0  # otherwise every mask gives the
 depends_on = (x, int(n_samples), settings.seed, inverted)  # with keep_prob, all the live views below read
 
 
+def _versus_formula(estimate: float, formula: float) -> str:
+    """'+0.003 vs formula'; a float rounding residue (-1.4e-17) reads as +0."""
+    difference = estimate - formula
+    if abs(difference) <= 1e-12 * max(1.0, abs(formula)):
+        difference = 0.0
+    return f"{difference:+.2g} vs formula"
+
+
 def headline(q: float) -> list[Metric]:
     """The mean (first row) and the spread (second row) at keep_prob q, shown live while the slider moves."""
     at_q = cached.unit_view(x, q, int(n_samples), settings.seed, inverted)[0]
@@ -104,14 +112,14 @@ def headline(q: float) -> list[Metric]:
     return [
         Metric("E[out], formula", f"{at_q.expected:.4g}"),
         Metric(f"mean of {n_samples:,} masks", f"{at_q.mc_mean:.4g}",
-               delta=f"{at_q.mc_mean - at_q.expected:+.2g} vs formula" if random_at_q else None),
+               delta=_versus_formula(at_q.mc_mean, at_q.expected) if random_at_q else None),
         Metric("test-time output", f"{at_q.test_output:.4g}",
                help="What the unit outputs at test time, when every unit is used."),
         Metric("kept value", f"{at_q.kept_value:.4g}" if q > 0 else "none",
                help="What the unit outputs when the mask keeps it: x / keep_prob (inverted) or x (standard)."),
         Metric("Var[out], formula", f"{at_q.variance:.4g}"),
         Metric("sample variance", f"{at_q.mc_variance:.4g}",
-               delta=f"{at_q.mc_variance - at_q.variance:+.2g} vs formula" if random_at_q else None,
+               delta=_versus_formula(at_q.mc_variance, at_q.variance) if random_at_q else None,
                help="The unbiased sample variance of the outputs (divided by n − 1)."),
     ]
 
@@ -177,14 +185,22 @@ with layer_tab:
                                               layer.test_output, int(n_samples), inverted)
 
         live_chart("expected_layer", layer_at, keep_prob, depends_on=depends_on)
-        agree = keep_prob > 0 or not inverted
+        layer = cached.layer_view(keep_prob, int(n_samples), settings.seed, inverted)
+        n_layer_units = layer.activations.size
+        if keep_prob == 0 and inverted:
+            agreement = ("at keep_prob 0 every training output is 0, while inverted dropout's test pass uses a "
+                         "unchanged.")
+        elif keep_prob in (0.0, 1.0):
+            agreement = (f"at keep_prob {keep_prob:.0f} there is no randomness, and every training mean equals its "
+                         "unit's test-time output exactly.")
+        else:
+            agreement = (f"for {layer.units_within_noise} of {n_layer_units} units the training mean lies within ±2 "
+                         "standard errors of its test-time output (about 95% would, by chance alone).")
         st.caption(f"The same averaging for every unit of one example of the Masks lesson's layer, {n_samples:,} "
-                   "masks: " + ("each training mean lands on its unit's test-time output." if agree else
-                                "at keep_prob 0 every training output is 0, while inverted dropout's test pass uses "
-                                "a unchanged.")
-                   + ("" if inverted else " Standard dropout's training mean is keep_prob × a, below the unscaled "
-                                          "a: multiplying by keep_prob at test time is what makes the two phases "
-                                          "agree."))
+                   f"masks: {agreement}"
+                   + ("" if inverted or keep_prob == 1 else
+                      " Standard dropout's training mean is keep_prob × a, below the unscaled a wherever a > 0: "
+                      "multiplying by keep_prob at test time is what makes the two phases agree."))
 
 if keep_prob == 0.0:
     notice = ("with keep_prob 0 nothing survives training, in either variant: the mean is 0. Standard dropout "

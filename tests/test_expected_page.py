@@ -84,3 +84,23 @@ def test_bad_link_values_warn_and_fall_back(key, bad):
     assert at.slider(key="expected_x").value == pytest.approx(1.5)
     assert at.radio(key="expected_variant").value == "inverted"
     assert at.select_slider(key="expected_samples").value == 2_000
+
+
+def test_intro_gives_each_variants_kept_value():
+    intro = open_page(keep_prob="0.5").markdown[0].value
+    assert "scaled up (kept" not in intro  # standard dropout does not scale kept values
+    assert "`x / keep_prob` in inverted dropout, `x` itself in standard dropout" in intro
+
+
+@pytest.mark.parametrize("variant", ["inverted", "standard"])
+def test_layer_caption_counts_the_units_within_the_noise(variant):
+    at = open_view(PAGE, VIEW, "Layer", {"keep_prob": "0.05", "expected_variant": variant})
+    layer = lm.layer_moments(lm.synthetic_layer().activations[0], 0.05, 2_000, 0, inverted=variant == "inverted")
+    caption = next(c.value for c in at.caption if c.value.startswith("The same averaging"))
+    assert f"for {layer.units_within_noise} of 16 units" in caption
+    assert "lands on" not in caption
+
+
+def test_a_rounding_residue_reads_as_zero():
+    at = open_page(keep_prob="0.05", expected_variant="standard")  # seed 0: mean 0.075 - 1.4e-17
+    assert all("e-1" not in str(m.proto.delta) for m in at.metric)

@@ -329,3 +329,15 @@ def test_bernoulli_is_the_mask_source():
     """The history reuses core.dropout's own mask sampler: same rng, same mask."""
     mask = bernoulli_mask((8, 16), 0.4, lm.iteration_rng(0, 3))
     assert mask.mean() == lm.kept_history((8, 16), 0.4, 0, 3).kept_fraction[2]
+
+
+def test_layer_moments_count_the_units_within_two_standard_errors():
+    from core import lessons_masks as lm_
+
+    layer = lm_.layer_moments(lm_.synthetic_layer().activations[0], 0.5, 2_000, 1, inverted=True)
+    inside = abs(layer.mc_mean - layer.test_output) <= 2 * layer.mc_standard_error + 1e-12
+    assert layer.units_within_noise == int(inside.sum())
+    exact = lm_.layer_moments(lm_.synthetic_layer().activations[0], 1.0, 100, 1, inverted=True)
+    assert exact.units_within_noise == exact.activations.size  # no randomness: every unit agrees exactly
+    mismatch = lm_.layer_moments(lm_.synthetic_layer().activations[0], 0.0, 100, 1, inverted=True)
+    assert mismatch.units_within_noise == int((mismatch.activations == 0).sum())  # only the silent units agree
