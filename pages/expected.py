@@ -174,8 +174,9 @@ with variance_tab:
         live_chart("expected_variance", variance_at, keep_prob, depends_on=depends_on)
         st.caption("What the randomness costs, as keep_prob moves. Each point is the sample variance of its own "
                    "masks; its bar is ± 2 standard errors of that estimate. The star is the experiment above." +
-                   (" The smaller keep_prob, the larger the kept value x / keep_prob and the noisier the layer: the "
-                    "variance grows without bound as keep_prob → 0."
+                   (" At x = 0 every output is 0 whatever the mask: the variance is 0 at every keep_prob." if x == 0
+                    else " The smaller keep_prob, the larger the kept value's size |x| / keep_prob and the noisier "
+                         "the layer: the variance grows without bound as keep_prob → 0."
                     if inverted else " Standard dropout's variance is largest at keep_prob 0.5."))
 with layer_tab:
     if layer_tab.open:
@@ -209,9 +210,12 @@ if keep_prob == 0.0:
 elif keep_prob == 1.0:
     notice = "with keep_prob 1 there is nothing to average: lower keep_prob to see the two spikes and the mean between."
 elif inverted:
+    price = (f" (here {experiment.variance:.4g}), which explodes as keep_prob falls." if x != 0 else
+             ", which explodes as keep_prob falls for any x ≠ 0 (here x = 0, so every output is 0 and the variance "
+             "too).")
     notice = ("inverted dropout's training mean equals x, the test-time output, at every keep_prob above 0: "
               "that is why the division by keep_prob is there. The price is variance, "
-              "x²(1 − keep_prob)/keep_prob, which explodes as keep_prob falls.")
+              f"x²(1 − keep_prob)/keep_prob{price}")
 else:
     notice = ("standard dropout's training mean is keep_prob × x, not x. Test time fixes that by multiplying by "
               "keep_prob, so both phases again agree on average. Switch to inverted: same agreement, with the "

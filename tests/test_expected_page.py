@@ -104,3 +104,11 @@ def test_layer_caption_counts_the_units_within_the_noise(variant):
 def test_a_rounding_residue_reads_as_zero():
     at = open_page(keep_prob="0.05", expected_variant="standard")  # seed 0: mean 0.075 - 1.4e-17
     assert all("e-1" not in str(m.proto.delta) for m in at.metric)
+
+
+def test_a_silent_unit_has_no_variance_to_explode():
+    at = open_view(PAGE, VIEW, "Variance", {"keep_prob": "0.5", "expected_x": "0"})
+    text = " ".join(c.value for c in at.caption) + at.success[0].value
+    assert "the variance is 0 at every keep_prob" in text and "grows without bound" not in text
+    at = open_view(PAGE, VIEW, "Variance", {"keep_prob": "0.5", "expected_x": "1.5"})
+    assert "(here 2.25)" in at.success[0].value  # 1.5² (1 − 0.5) / 0.5
