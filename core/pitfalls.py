@@ -42,11 +42,17 @@ __all__ = [
     "flipped_bias",
     "flipped_case",
     "flipped_mask",
+    "flipped_summary",
+    "left_on_choice",
+    "left_on_summary",
     "loss_gap",
+    "loss_summary",
     "mask_shape_kind",
     "mask_shapes",
+    "order_summary",
     "train_variance",
     "variance_shift",
+    "variance_summary",
 ]
 
 # Separate random streams per pitfall (so that one view's draws never move another's).
@@ -426,6 +432,19 @@ def left_on_summary(case: DropoutLeftOn, keep_prob: float) -> str:
     return (f"{image} Over all test images, {100 * case.unstable_fraction:.1f}% get more than one answer in "
             f"{n_calls} calls, and the mean test error with dropout on is {100 * mean_on:.2f}%, {comparison} "
             f"the {100 * case.error_off:.2f}% with dropout off.")
+
+
+def left_on_choice(case: DropoutLeftOn) -> str:
+    """Why this test image is the one shown, in a sentence that is true of it."""
+    right = case.eval_prediction == case.label
+    varies = np.unique(case.call_predictions).size > 1
+    if right and varies:
+        return "The image shown is one the network gets right with dropout off and whose calls disagree most."
+    if varies:
+        return "The image shown is the one whose calls disagree most (the network gets none of those right)."
+    if right:
+        return "No image changes its answer here, so the image shown is simply the first one the network gets right."
+    return "No image changes its answer here, and the network gets none right: the image shown is the first."
 
 
 def flipped_summary(keep_prob: float) -> str:

@@ -88,10 +88,9 @@ with tabs[0]:
         st.markdown(core.left_on_summary(case, keep_prob))
         st.caption(
             f"The network: the Training lab's at its defaults (64 → 256 → 256 → 10, hidden keep_prob {keep_prob:.2f}, "
-            f"seed {seed}), 797 test digits. The image shown is one the network gets right with dropout off and whose "
-            "calls disagree most. BatchNorm layers, if a model has them, are also switched by model.train() and "
-            "model.eval(): in training mode they normalise with each batch's statistics and update their running "
-            "ones."
+            f"seed {seed}), 797 test digits. {core.left_on_choice(case)} BatchNorm layers, if a model has them, are "
+            "also switched by model.train() and model.eval(): in training mode they normalise with each batch's "
+            "statistics and update their running ones."
         )
         st.page_link("pages/inference.py", icon=":material/arrow_forward:",
                      label="MC dropout does this on purpose: Inference")

@@ -56,6 +56,7 @@ def test_dropout_left_on_gives_different_answers_and_eval_mode_one(digits, small
     assert f"{wrong} of its 10 calls say another digit" in summary
     comparison = "higher than" if case.errors_on.mean() > case.error_off else "not higher than"
     assert f", {comparison} the" in summary
+    assert "gets right with dropout off and whose calls disagree most" in pf.left_on_choice(case)
 
 
 def test_dropout_left_on_at_keep_prob_1_and_0(digits, small_nets):
@@ -64,6 +65,7 @@ def test_dropout_left_on_at_keep_prob_1_and_0(digits, small_nets):
     np.testing.assert_allclose(case.call_proba, np.broadcast_to(case.eval_proba, case.call_proba.shape), atol=1e-6)
     assert case.unstable_fraction == 0 and np.all(case.errors_on == case.error_off)
     assert "same network" in pf.left_on_summary(case, 1.0)
+    assert pf.left_on_choice(case).startswith("No image changes its answer")
     zero = pf.dropout_left_on(small_nets[0.0], X_test, y_test, 10, rng=3)
     assert zero.unstable_fraction == 0 and np.ptp(zero.call_proba, axis=0).max() == 0  # no randomness is left
     assert "same scores" in pf.left_on_summary(zero, 0.0)

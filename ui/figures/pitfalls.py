@@ -170,20 +170,26 @@ def loss_figure(epochs, train_loss, train_loss_eval, test_loss, keep_prob: float
 
 
 def bn_output_figure(centres, densities: Mapping[str, np.ndarray], bug_std: float) -> go.Figure:
-    """Densities of BatchNorm's test-time outputs: dropout before BN (bug) and after the last BN (fix)."""
+    """Densities of BatchNorm's test-time outputs: dropout before BN (bug) and after the last BN (fix).
+
+    bug_std NaN (keep_prob 0: a running variance of 0) leaves the bug's curve out and says why on the chart.
+    """
     centres = np.asarray(centres, dtype=float)
-    bug_label = (f"dropout before BN: std {bug_std:.2f}" if math.isfinite(bug_std)
-                 else "dropout before BN: undefined (running variance 0)")
-    traces = [
-        {"type": "scatter", "x": centres, "y": np.asarray(densities["bug"], dtype=float), "mode": "lines",
-         "name": bug_label, "line": {"color": BUG, "width": 3, "shape": "hvh"},
-         "hovertemplate": "BN output %{x:.1f}: density %{y:.3f}<extra></extra>"},
-        {"type": "scatter", "x": centres, "y": np.asarray(densities["fix"], dtype=float), "mode": "lines",
-         "name": "dropout after BN: std 1.00", "line": {"color": FIX, "width": 3, "shape": "hvh"},
-         "hovertemplate": "BN output %{x:.1f}: density %{y:.3f}<extra></extra>"},
-    ]
+    traces, annotations = [], []
+    if math.isfinite(bug_std):
+        traces.append({"type": "scatter", "x": centres, "y": np.asarray(densities["bug"], dtype=float),
+                       "mode": "lines", "name": f"dropout before BN: std {bug_std:.2f}",
+                       "line": {"color": BUG, "width": 3, "shape": "hvh"},
+                       "hovertemplate": "BN output %{x:.1f}: density %{y:.3f}<extra></extra>"})
+    else:
+        annotations.append({"text": "dropout before BN: undefined<br>(running variance 0)", "x": 0.02, "y": 0.95,
+                            "xref": "paper", "yref": "paper", "xanchor": "left", "showarrow": False,
+                            "font": {"size": 13, "color": BUG}})
+    traces.append({"type": "scatter", "x": centres, "y": np.asarray(densities["fix"], dtype=float), "mode": "lines",
+                   "name": "dropout after BN: std 1.00", "line": {"color": FIX, "width": 3, "shape": "hvh"},
+                   "hovertemplate": "BN output %{x:.1f}: density %{y:.3f}<extra></extra>"})
     return house_figure(traces, "BatchNorm's output at test time", "BN output (should have std 1)", "density",
-                        height=430, **_legend_below())
+                        height=430, annotations=annotations, **_legend_below())
 
 
 def train_variance_figure(grid, variance, test_variance: float, keep_prob: float, measured: float,
