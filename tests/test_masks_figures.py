@@ -64,7 +64,7 @@ def test_heatmaps(keep_prob):
     if keep_prob == 0.0:
         assert scaled_text == {"0"} and "undefined" in _title(figures[2])
     if keep_prob == 1.0:
-        assert scaled_text == {"1"}
+        assert scaled_text == {"1"} and "all 1s" in _title(figures[2]) and "0s" not in _title(figures[2])
 
 
 def test_scaled_mask_rejects_non_2d():

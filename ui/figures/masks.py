@@ -78,7 +78,10 @@ def scaled_mask_figure(scaled_mask, keep_prob: float) -> go.Figure:
     if scaled_mask.ndim != 2:
         raise ValueError(f"scaled_mask must be 2-D, got shape {scaled_mask.shape}")
     kept = scaled_mask != 0
-    if keep_prob > 0:
+    if keep_prob == 1:
+        title = "Scaled mask m / keep_prob: all 1s (nothing dropped)"
+        kept_label = "1 = 1/keep_prob"
+    elif keep_prob > 0:
         title = f"Scaled mask m / keep_prob: 0s and {1 / keep_prob:.3g}s"
         kept_label = f"{1 / keep_prob:.3g} = 1/keep_prob"
     else:  # 1/keep_prob is undefined: nothing is kept, every entry is 0
