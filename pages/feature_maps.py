@@ -8,6 +8,7 @@ from core.dropout import spatial_dropout_forward
 from ui.cached.conv import BLOCK_SIZES, INDEX_MAX, SOURCE_LABELS, SOURCES, example, masks, measurements
 from ui.components import lesson_tools
 from ui.figures.conv import correlation_figure, information_figure, input_figure, map_grid, mask_grid
+from ui.live import fallback_notice, live_chart
 from ui.state import bound_int_input, check_query_param, lesson_settings, parse_choice, view_tabs
 
 VIEW_KEY = "conv_view"
@@ -62,17 +63,20 @@ shown = example(source, int(index), bool(relu))
 channels = len(shown.names)
 height, width = shown.maps.shape[1:]
 drawn = masks(source, int(index), bool(relu), keep_prob, seed, int(block_size))
+depends_on = (source, int(index), bool(relu), seed, int(block_size))  # with keep_prob, all the live charts read
+fallback_notice()
 
 # The clean maps do not depend on keep_prob: above the views, drawn once and left alone by a keep_prob move.
 st.subheader("The feature maps")
 picture_column, maps_column = st.columns([1.1, 3])
 with picture_column:
-    st.plotly_chart(input_figure(shown.image, "Input picture"), width="stretch", key="conv_input")
+    live_chart("conv_input", lambda q: input_figure(shown.image, "Input picture"), keep_prob, depends_on=depends_on)
     st.caption(f"{shown.label.capitalize()}, {height}×{width} pixels, convolved with {channels} fixed 3×3 "
                f"filters: {conv.describe_filter_bank(shown.names)}.")
 with maps_column:
-    st.plotly_chart(map_grid(shown.maps, shown.names, f"{channels} channels: one feature map per filter"),
-                    width="stretch", key="conv_clean_maps")
+    live_chart("conv_clean_maps", lambda q: map_grid(shown.maps, shown.names,
+                                                     f"{channels} channels: one feature map per filter"),
+               keep_prob, depends_on=depends_on)
 
 masks_tab, why_tab, dropblock_tab, frameworks_tab = view_tabs(VIEWS, key=VIEW_KEY)
 with masks_tab:
@@ -83,10 +87,10 @@ with masks_tab:
         element_column, channel_column = st.columns(2)
         with element_column:
             st.markdown("**Element-wise dropout** (`nn.Dropout`, `layers.Dropout`): every pixel on its own")
-            st.plotly_chart(map_grid(shown.maps, shown.short_names,
-                                     "After element-wise dropout: one draw per pixel", kept=drawn.element,
-                                     height=320, colorbar=False),
-                            width="stretch", key="conv_element_maps")
+            live_chart("conv_element_maps", lambda q: map_grid(
+                shown.maps, shown.short_names, "After element-wise dropout: one draw per pixel",
+                kept=masks(source, int(index), bool(relu), q, seed, int(block_size)).element, height=320,
+                colorbar=False), keep_prob, depends_on=depends_on)
             st.caption(f"{element_kept} of {element_total} pixels kept. " + (
                 "Nothing is dropped." if element_kept == element_total else
                 "Everything is dropped." if element_kept == 0 else
@@ -95,9 +99,10 @@ with masks_tab:
                 "Most pixels are dropped; the few kept ones are scattered over every map."))
         with channel_column:
             st.markdown("**Spatial (channel) dropout** (`nn.Dropout2d`, `layers.SpatialDropout2D`): whole maps")
-            st.plotly_chart(map_grid(shown.maps, shown.short_names, "After spatial dropout: one draw per map",
-                                     kept=drawn.channel_maps, height=320, colorbar=False),
-                            width="stretch", key="conv_channel_maps")
+            live_chart("conv_channel_maps", lambda q: map_grid(
+                shown.maps, shown.short_names, "After spatial dropout: one draw per map",
+                kept=masks(source, int(index), bool(relu), q, seed, int(block_size)).channel_maps, height=320,
+                colorbar=False), keep_prob, depends_on=depends_on)
             st.caption(f"{maps_kept} of {channels} maps kept. " + (
                 "Nothing is dropped." if maps_kept == channels else
                 "A dropped feature is missing everywhere; no neighbour can stand in for it."))
@@ -121,15 +126,15 @@ with why_tab:
         at_current = measured.at(keep_prob)
         corr_column, info_column = st.columns(2)
         with corr_column:
-            st.plotly_chart(correlation_figure(measured.distances, measured.correlation, shown.names,
-                                               input_correlation=measured.input_correlation),
-                            width="stretch", key="conv_correlation")
+            live_chart("conv_correlation", lambda q: correlation_figure(
+                measured.distances, measured.correlation, shown.names, input_correlation=measured.input_correlation),
+                keep_prob, depends_on=depends_on)
             st.caption(f"Over {measured.n_images} pictures: pairs of activations d pixels apart (across or down) in "
                        f"the same map. {measured.nearest_correlation_sentence(shown.names)}")
         with info_column:
-            st.plotly_chart(information_figure(measured.keep_probs, measured.information, keep_prob,
-                                               block_size=int(block_size)),
-                            width="stretch", key="conv_information")
+            live_chart("conv_information", lambda q: information_figure(
+                measured.keep_probs, measured.information, q, block_size=int(block_size)),
+                keep_prob, depends_on=depends_on)
             st.caption("Over the same pictures, with fresh masks at every keep_prob (200 per point for the channel "
                        "curve). "
                        "Spatial dropout lies on the dotted diagonal: whatever it drops, no neighbour can give back.")
@@ -192,10 +197,10 @@ with dropblock_tab:
         st.subheader("The next step: DropBlock")
         block_column, block_text_column = st.columns([2, 1])
         with block_column:
-            st.plotly_chart(mask_grid(drawn.dropblock, shown.names,
-                                      f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {keep_prob:.2f}",
-                                      height=340),
-                            width="stretch", key="conv_dropblock_mask")
+            live_chart("conv_dropblock_mask", lambda q: mask_grid(
+                masks(source, int(index), bool(relu), q, seed, int(block_size)).dropblock, shown.names,
+                f"DropBlock mask: {block_size}×{block_size} blocks, keep_prob {q:.2f}", height=340),
+                keep_prob, depends_on=depends_on)
         with block_text_column:
             st.markdown(
                 f"""

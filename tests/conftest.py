@@ -171,8 +171,8 @@ def live_state(element, keep_prob: float | None = None):
     assert abs(bundle["keep_probs"][index] - keep_prob) < 1e-9, f"no state at keep_prob {keep_prob}"
     if bundle["kind"] == "metrics":
         return dict(zip(bundle["labels"], bundle["values"][index], strict=True))
-    data_index, layout_index = bundle["frames"][index]
-    return {"data": bundle["data"][data_index], "layout": bundle["layouts"][layout_index]}
+    trace_indices, layout_index = bundle["frames"][index]
+    return {"data": [bundle["traces"][i] for i in trace_indices], "layout": bundle["layouts"][layout_index]}
 
 
 def _charts_in_order(at):

@@ -72,12 +72,13 @@ def test_map_grid_with_element_mask_leaves_holes_drawn_grey():
     maps = _maps()
     kept = np.random.default_rng(0).random(maps.shape) < 0.5
     fig = map_grid(maps, FILTER_SHORT_NAMES, "After dropout", kept=kept, colorbar=False)
-    assert len(fig.data) == 2 and fig.data[1].colorscale[0][1] == DROPPED
+    assert len(fig.data) == 2 and fig.data[1].colorscale[-1][1] == DROPPED
+    assert fig.data[1].colorscale[0][1] == "rgba(0,0,0,0)" and fig.data[1].z["dtype"] == "u1"  # 0 shows through
     values, holes = _panels(fig, 0, maps.shape[1:]), _panels(fig, 1, maps.shape[1:])
     for c in range(len(FILTER_SHORT_NAMES)):
-        assert np.array_equal(np.isnan(values[c]), ~kept[c])  # dropped pixels are empty in the value layer
-        assert np.array_equal(np.isnan(holes[c]), kept[c])  # and filled in the grey layer
-        assert np.allclose(values[c][kept[c]], maps[c][kept[c]], atol=1e-6)
+        assert np.allclose(values[c], maps[c], atol=1e-6)  # the values, the same whatever the mask
+        assert np.array_equal(holes[c] == 1, ~kept[c])  # grey exactly where a pixel is dropped
+    assert np.all(decode_typed(fig.data[1].z)[np.isnan(decode_typed(fig.data[0].z))] == 0)  # gaps stay clear
     assert fig.layout.coloraxis.showscale is False
 
 
@@ -85,14 +86,15 @@ def test_map_grid_with_channel_mask_drops_whole_maps():
     maps = _maps()
     channel = np.array([True, False] * 4)
     fig = map_grid(maps, FILTER_NAMES, "After spatial dropout", kept=channel[:, None, None])
-    for keep, panel in zip(channel, _panels(fig, 0, maps.shape[1:]), strict=True):
-        assert np.all(np.isnan(panel)) != keep
+    for keep, panel in zip(channel, _panels(fig, 1, maps.shape[1:]), strict=True):
+        assert np.all(panel == (0 if keep else 1))
 
 
 def test_mask_grid_accepts_pixel_and_channel_masks():
     pixel = np.random.default_rng(1).random((8, 6, 6)) < 0.5
     fig = mask_grid(pixel, FILTER_NAMES, "Mask")
-    assert "Mask" in _title(fig) and len(fig.data) == 1
+    assert "Mask" in _title(fig) and len(fig.data) == 2  # the mask, and the white gaps between its panels
+    assert fig.data[0].z["dtype"] == "u1" and fig.data[1].hoverinfo == "skip"
     assert np.array_equal(_panels(fig, 0, (6, 6))[3], pixel[3].astype(float))
     assert list(fig.layout.coloraxis.colorbar.ticktext) == ["dropped", "kept"]
     per_map = mask_grid(np.array([True, False, True, True, False, False, True, False]), FILTER_NAMES, "Maps")

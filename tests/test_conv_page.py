@@ -8,7 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page_via_home, open_view, show_view
+from tests.conftest import chart_specs, open_page_via_home, open_view, show_view
 
 PAGE = "pages/feature_maps.py"
 VIEW = "conv_view"
@@ -28,7 +28,7 @@ def page_text(at: AppTest) -> str:
 
 
 def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+    return chart_specs(at)
 
 
 def view_text(at: AppTest, label: str) -> str:

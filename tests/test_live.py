@@ -37,16 +37,25 @@ def test_a_chart_bundle_holds_each_keep_probs_figure():
     bundle = json.loads(live.chart_bundle(_figure, states).text)
     assert bundle["kind"] == "chart" and bundle["keep_probs"] == list(states)
     for q in (0.0, 0.35, 1.0):
-        data_index, layout_index = bundle["frames"][states.index(q)]
-        assert decode_arrays(bundle["data"][data_index])[0]["y"] == pytest.approx([q, 1 - q])
+        trace_indices, layout_index = bundle["frames"][states.index(q)]
+        assert decode_arrays(bundle["traces"][trace_indices[0]])["y"] == pytest.approx([q, 1 - q])
         assert bundle["layouts"][layout_index]["title"]["text"] == f"keep_prob {q:.2f}"
 
 
 def test_equal_states_are_sent_once():
     states = live.keep_prob_states(0.5)
     constant = json.loads(live.chart_bundle(lambda q: _figure(0.5), states).text)
-    assert len(constant["data"]) == 1 and len(constant["layouts"]) == 1
-    assert constant["frames"] == [[0, 0]] * len(states)
+    assert len(constant["traces"]) == 1 and len(constant["layouts"]) == 1
+    assert constant["frames"] == [[[0], 0]] * len(states)
+
+
+def test_a_trace_that_does_not_change_is_sent_once():
+    def two_traces(q):
+        return go.Figure([go.Bar(y=[1, 2, 3]), go.Bar(y=[q, q])])
+
+    bundle = json.loads(live.chart_bundle(two_traces, live.keep_prob_states(0.5)).text)
+    assert len(bundle["traces"]) == 1 + live.GRID_SIZE  # the constant bar once, the moving one per state
+    assert all(frame[0][0] == 0 for frame in bundle["frames"])
 
 
 def test_the_digest_follows_the_content():

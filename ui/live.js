@@ -1,8 +1,8 @@
 // Live keep_prob: switch a chart (or a row of metrics) between states that Python computed.
 //
 // Receives, through Streamlit's Custom Components v2, `data` = {bundle, digest, keep_prob, target}:
-//   bundle     JSON text from ui/live.py. For a chart: {kind: "chart", keep_probs: [...], data: [traces...],
-//              layouts: [layout...], frames: [[data index, layout index] for each keep_prob]}. For metrics:
+//   bundle     JSON text from ui/live.py. For a chart: {kind: "chart", keep_probs: [...], traces: [trace...],
+//              layouts: [layout...], frames: [[[trace index, ...], layout index] for each keep_prob]}. For metrics:
 //              {kind: "metrics", keep_probs: [...], labels: [...], values: [[text, ...] for each keep_prob],
 //              deltas: [[text or null, ...] for each keep_prob]}.
 //   digest     a hash of the bundle: the same digest means the same bundle, so it is not read again.
@@ -119,7 +119,7 @@ function readBundle(text) {
   if (bundle.kind === "chart") {
     // Kept as text and parsed at each switch: Plotly may write into the objects it is given, and a
     // state shown again later must be the state Python sent.
-    bundle.data = bundle.data.map((traces) => JSON.stringify(traces));
+    bundle.traces = bundle.traces.map((trace) => JSON.stringify(trace));
     bundle.layouts = bundle.layouts.map((layout) => JSON.stringify(layout));
   }
   return bundle;
@@ -156,7 +156,7 @@ class LiveElement {
     this.digest = null;
     this.bundle = null;
     this.pageKeepProb = null; // the keep_prob Python computed the page at
-    this.shown = null; // [data index, layout index] on the chart, or the metric row's index
+    this.shown = null; // {key, lite} of the frame on the chart, or the metric row's index
     this.plot = null;
     this.failed = false;
     this.follow = (keepProb) => this.showKeepProb(keepProb, "slider");
@@ -198,15 +198,16 @@ class LiveElement {
   }
 
   showFrame(index, moving = false) {
-    const frame = this.bundle.frames[index];
+    const [traceIndices, layoutIndex] = this.bundle.frames[index];
+    const frameKey = traceIndices.join(",") + "|" + layoutIndex; // equal keys: equal frames (Python deduplicated)
     const shown = this.shown;
     // Nothing to draw when this frame is on the chart already (whole, or without cell numbers while moving).
-    if (shown && shown[0] === frame[0] && shown[1] === frame[1] && (moving || !shown[2])) return false;
-    let traces = JSON.parse(this.bundle.data[frame[0]]);
+    if (shown && shown.key === frameKey && (moving || !shown.lite)) return false;
+    let traces = traceIndices.map((i) => JSON.parse(this.bundle.traces[i]));
     const lite = moving && traces.some((trace) => trace.type === "heatmap" && (trace.texttemplate || trace.text));
     if (lite) traces = withoutCellText(traces);
-    this.shown = [frame[0], frame[1], lite];
-    const layout = JSON.parse(this.bundle.layouts[frame[1]]);
+    this.shown = { key: frameKey, lite };
+    const layout = JSON.parse(this.bundle.layouts[layoutIndex]);
     // The app's own typeface (as st.plotly_chart's theme does), unless the figure names one.
     layout.font = { family: getComputedStyle(this.parent).fontFamily, ...(layout.font || {}) };
     if (!this.plot) {

@@ -95,10 +95,11 @@ def keep_prob_states(keep_prob: float) -> tuple[float, ...]:
 # --- bundles: what the browser receives ------------------------------------------------------------
 
 
-def _figure_parts(fig: go.Figure) -> tuple[str, str]:
-    """The figure's traces and layout as JSON text (Plotly's own encoder: arrays as typed-array specs)."""
+def _figure_parts(fig: go.Figure) -> tuple[list[str], str]:
+    """The figure's traces (each as JSON text) and its layout as JSON text (Plotly's own encoder: arrays as
+    typed-array specs)."""
     spec = json.loads(pio.to_json(fig, validate=False))
-    return (json.dumps(spec.get("data", []), separators=(",", ":")),
+    return ([json.dumps(trace, separators=(",", ":")) for trace in spec.get("data", [])],
             json.dumps(spec.get("layout", {}), separators=(",", ":")))
 
 
@@ -128,15 +129,23 @@ def _bundle(payload: dict) -> Bundle:
 
 
 def chart_bundle(build: Callable[[float], go.Figure], keep_probs: Sequence[float]) -> Bundle:
-    """One chart at every keep_prob: {"keep_probs", "data": [distinct traces], "layouts": [distinct layouts],
-    "frames": [[data index, layout index] per keep_prob]}. A state equal to another is sent once."""
+    """One chart at every keep_prob: {"kind": "chart", "keep_probs", "traces": [distinct traces],
+    "layouts": [distinct layouts], "frames": [[[trace indices], layout index] per keep_prob]}.
+
+    A trace or a layout equal to one already sent is sent once: a feature map that keep_prob does not
+    change goes over once, while the mask drawn on top of it goes over for every state.
+    """
     parts = [_figure_parts(build(float(q))) for q in keep_probs]
-    data, data_index = _unique([traces for traces, _ in parts])
+    traces, trace_index = _unique([trace for trace_texts, _ in parts for trace in trace_texts])
     layouts, layout_index = _unique([layout for _, layout in parts])
+    frames, start = [], 0
+    for (trace_texts, _), layout in zip(parts, layout_index, strict=True):
+        frames.append([trace_index[start : start + len(trace_texts)], layout])
+        start += len(trace_texts)
     # The distinct parts are already JSON: splice them in rather than parse and encode them again.
     text = ('{"kind":"chart","keep_probs":' + json.dumps([float(q) for q in keep_probs])
-            + ',"data":[' + ",".join(data) + '],"layouts":[' + ",".join(layouts) + ']'
-            + ',"frames":' + json.dumps([list(pair) for pair in zip(data_index, layout_index, strict=True)]) + "}")
+            + ',"traces":[' + ",".join(traces) + '],"layouts":[' + ",".join(layouts) + ']'
+            + ',"frames":' + json.dumps(frames, separators=(",", ":")) + "}")
     return Bundle(text, hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest())
 
 

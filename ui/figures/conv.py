@@ -47,11 +47,11 @@ def _house_layout(title: str, x_title: str | None, y_title: str | None, *, heigh
     return layout
 
 
-def _typed(values: np.ndarray) -> dict:
-    """A 2-D array as a Plotly.js typed-array spec (base64 float32): the validated path does this for
-    us, the unvalidated one would otherwise send every number as JSON text (10x the bytes)."""
-    values = np.ascontiguousarray(values, dtype="<f4")
-    return {"dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii"),
+def _typed(values: np.ndarray, dtype: str = "f4") -> dict:
+    """A 2-D array as a Plotly.js typed-array spec (base64 float32, or u1 for 0/1 layers): the validated
+    path does this for us, the unvalidated one would otherwise send every number as JSON text (10x the bytes)."""
+    values = np.ascontiguousarray(values, dtype="<" + dtype)
+    return {"dtype": dtype, "bdata": base64.b64encode(values.tobytes()).decode("ascii"),
             "shape": ", ".join(str(n) for n in values.shape)}
 
 
@@ -101,22 +101,35 @@ def _panel_origin(i: int, columns: int, h: int, w: int, gap: int, title_rows: in
 
 
 def _grid(panels: Sequence[np.ndarray], titles: Sequence[str], value_hover: str, columns: int,
-          coloraxis: dict, title: str, height: int, holes: Sequence[np.ndarray] | None = None) -> go.Figure:
+          coloraxis: dict, title: str, height: int, holes: Sequence[np.ndarray] | None = None,
+          binary: bool = False) -> go.Figure:
     """A grid of image panels drawn as ONE heatmap (panels tiled on a canvas with gaps): a browser
     draws one trace far faster than a subplot per panel. Panel titles are annotations above each panel.
 
-    holes: per panel, an array that is 0 where a pixel was dropped and NaN elsewhere: drawn on top in grey.
+    holes: per panel, a bool array, True where a pixel was dropped: drawn on top in grey, as one byte per
+    pixel (the live charts send this layer once per keep_prob, so it must be small; the values below it
+    are the same at every keep_prob and are sent once).
     """
     h, w = np.shape(panels[0])
     gap = max(2, w // 8)
     title_rows = max(3, h // 6)
     canvas = _tile(panels, columns, gap, title_rows)
-    traces = [{"type": "heatmap", "z": _typed(canvas), "coloraxis": "coloraxis", "name": "maps",
-               "hovertemplate": f"{value_hover}<extra></extra>", "hoverongaps": False}]
+    clear = "rgba(0,0,0,0)"
+    if binary:  # 0/1 panels (masks): one byte a pixel, the gaps between panels covered by a constant white layer
+        gaps = np.isnan(canvas)
+        traces = [{"type": "heatmap", "z": _typed(np.nan_to_num(canvas), "u1"), "coloraxis": "coloraxis",
+                   "name": "maps", "hovertemplate": f"{value_hover}<extra></extra>"},
+                  {"type": "heatmap", "z": _typed(gaps, "u1"), "zmin": 0, "zmax": 1, "showscale": False,
+                   "colorscale": [[0.0, clear], [0.5, clear], [0.5, "white"], [1.0, "white"]], "name": "gaps",
+                   "hoverinfo": "skip"}]
+    else:
+        traces = [{"type": "heatmap", "z": _typed(canvas), "coloraxis": "coloraxis", "name": "maps",
+                   "hovertemplate": f"{value_hover}<extra></extra>", "hoverongaps": False}]
     if holes is not None:
-        traces.append({"type": "heatmap", "z": _typed(_tile(holes, columns, gap, title_rows)),
-                       "colorscale": [[0.0, DROPPED], [1.0, DROPPED]], "showscale": False, "name": "dropped",
-                       "hoverongaps": False, "hovertemplate": "dropped<extra></extra>"})
+        dropped = np.nan_to_num(_tile([np.asarray(hole, float) for hole in holes], columns, gap, title_rows))
+        traces.append({"type": "heatmap", "z": _typed(dropped, "u1"), "zmin": 0, "zmax": 1, "showscale": False,
+                       "colorscale": [[0.0, clear], [0.5, clear], [0.5, DROPPED], [1.0, DROPPED]],
+                       "name": "dropped", "hoverinfo": "skip"})
     annotations = []
     for i, name in enumerate(titles):
         top, left = _panel_origin(i, columns, h, w, gap, title_rows)
@@ -158,8 +171,8 @@ def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float |
     """Feature maps (C, H, W) as a grid of channels, one panel each, on one shared colour scale.
 
     kept: None, or a bool array broadcastable to (C, H, W) (True = kept): dropped pixels are drawn
-    grey (the colour of a dropped unit, as a layer on top). The scale is blue-white-red with white
-    at 0, so a pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
+    grey (the colour of a dropped unit, as a layer on top that hides their value). The scale is
+    blue-white-red with white at 0, so a pixel the ReLU set to 0 (white) and a dropped pixel (grey) look different.
     """
     maps = _check_stack(maps, "maps").astype(float)
     channels = maps.shape[0]
@@ -168,12 +181,11 @@ def map_grid(maps, names: Sequence[str], title: str, *, kept=None, zmax: float |
     kept_full = np.ones(maps.shape, dtype=bool) if kept is None else np.broadcast_to(np.asarray(kept, bool), maps.shape)
     limit = zmax if zmax is not None else float(np.max(np.abs(maps))) if maps.size else 1.0
     limit = limit if limit > 0 else 1.0
-    panels = [np.where(kept_full[c], maps[c], np.nan) for c in range(channels)]
     coloraxis = {"colorscale": DIVERGING, "cmin": -limit, "cmax": limit, "showscale": colorbar,
                  "colorbar": {"title": {"text": "activation"}, "thickness": 12}}
-    holes = None if kept is None else [np.where(kept_full[c], np.nan, 0.0) for c in range(channels)]
-    return _grid(panels, list(names), "activation %{z:.3f}", columns, coloraxis,
-                 title, height, holes=holes)
+    holes = None if kept is None else [~kept_full[c] for c in range(channels)]
+    hover = "activation %{z:.3f}" if kept is None else "activation %{z:.3f} before dropout (grey: dropped)"
+    return _grid(list(maps), list(names), hover, columns, coloraxis, title, height, holes=holes)
 
 
 def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, height: int = 300,
@@ -192,7 +204,7 @@ def mask_grid(mask, names: Sequence[str], title: str, *, columns: int = 4, heigh
                      "thickness": 12},
     }
     return _grid([mask[c].astype(float) for c in range(channels)], list(names), "kept %{z}", columns, coloraxis,
-                 title, height)
+                 title, height, binary=True)
 
 
 def correlation_figure(distances, correlation, names: Sequence[str], *, input_correlation=None,
