@@ -45,6 +45,7 @@ __all__ = [
     "live_chart",
     "live_metrics",
     "metrics_bundle",
+    "not_live_notice",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -229,14 +230,17 @@ def _mount(key: str, bundle: Bundle, keep_prob: float, target: str | None = None
 
 
 def live_chart(key: str, build: Callable[[float], go.Figure], keep_prob: float, *,
-               depends_on: tuple = ()) -> None:
+               depends_on: tuple = (), live: bool = True) -> None:
     """A chart that follows the keep_prob slider while it moves.
 
     key: a unique name for the chart on its page ("masks_output"); build: keep_prob -> the figure, from
     a builder in ui/figures/; keep_prob: the sidebar's value (the state shown before the browser takes
     over, and after every rerun); depends_on: plain values for everything else build reads.
+    live: False draws the chart for keep_prob alone, updated on release (for a view whose states are too
+    costly to compute at every slider value, e.g. a training run not in the store): say why with
+    not_live_notice().
     """
-    if _live_failed():
+    if _live_failed() or not live:
         st.plotly_chart(build(keep_prob), width="stretch", key=key, theme=None)
         return
     states = keep_prob_states(keep_prob)
@@ -266,6 +270,15 @@ def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob
             states = keep_prob_states(keep_prob)
             bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
             _mount(key, bundle, keep_prob, target=key)
+
+
+NOT_LIVE = ":material/pause_circle:"  # the icon of not_live_notice's caption (tests look for it)
+
+
+def not_live_notice(reason: str) -> None:
+    """The caption of a view drawn with live=False: why its charts follow keep_prob only on release."""
+    st.caption(f"{NOT_LIVE} Not live while dragging: {reason} The charts follow keep_prob when the slider is "
+               "released.")
 
 
 def fallback_notice() -> None:
