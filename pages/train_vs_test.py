@@ -245,8 +245,8 @@ if 0 < keep_prob < 1:
 elif keep_prob == 1:
     forget_notice = "At keep_prob 1 there is nothing to forget: lower keep_prob to see the factor matter."
 else:
-    forget_notice = ("At keep_prob 0 training passes nothing on, so no factor can make the phases agree: raise "
-                     "keep_prob.")
+    forget_notice = ("At keep_prob 0 training passes nothing on: standard dropout agrees only because its test "
+                     "output is 0 too, and inverted dropout cannot agree at all. Raise keep_prob.")
 st.success(
     "**What to notice:** both schemes put one factor of keep_prob somewhere, so that the expected training "
     "activation equals the test activation, unit by unit; standard dropout puts it at test time, inverted "
