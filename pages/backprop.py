@@ -32,10 +32,11 @@ settings = lesson_settings()
 keep_prob = settings.keep_prob
 
 st.title("Backprop and gradients")
+n_in, n_hidden_units, n_classes = cached.SIZES
 st.markdown(
-    """
-A small network, 4 inputs → 6 hidden ReLU units → 3 classes, with inverted dropout on the hidden
-layer. The forward pass draws a mask `m`; the backward pass must send the gradient back through
+    f"""
+A small network, {n_in} inputs → {n_hidden_units} hidden ReLU units → {n_classes} classes, with inverted dropout
+on the hidden layer. The forward pass draws a mask `m`; the backward pass must send the gradient back through
 **the same scaled mask**, `m / keep_prob`, because that is exactly the factor the forward pass
 multiplied by. No separate rule is needed: it is the chain rule.
 """

@@ -135,3 +135,11 @@ def test_redrawn_check_fails_without_blaming_the_backward():
     assert not at.exception
     assert "though backward is right" in at.error[0].value
     assert "ε" in " ".join(m.value for m in at.markdown) and "±h" not in " ".join(m.value for m in at.markdown)
+
+
+def test_intro_and_notation_follow_the_net():
+    at = open_page("Gradient flow", keep_prob="0.5")
+    n_in, n_hidden, n_classes = two_layer.lesson_case(0, 0.5, 1).x.shape[1], 6, 3
+    assert f"{n_in} inputs → {n_hidden} hidden ReLU units → {n_classes} classes" in at.markdown[0].value
+    notation = next(c.value for c in at.caption if c.value.startswith("Notation"))
+    assert "softmax" in notation and "cross-entropy" in notation and "ds = ∂L/∂s" in notation
