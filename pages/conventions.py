@@ -7,6 +7,7 @@ from core.conventions import CONVENTIONS, KEEP, Convention, format_probability, 
 from ui.cached import practice as cached
 from ui.components import export_csv, share_link, show_code
 from ui.figures.practice import conventions_figure
+from ui.live import fallback_notice, live_chart
 from ui.state import lesson_settings
 
 FROM_KEY = "conventions_from"
@@ -35,11 +36,17 @@ export_csv(f"conventions keep_prob {format_probability(keep_prob)}", table, key=
 st.caption("The one-line calls, ready to copy (the copy icon at the right of the box):")
 st.code("\n".join(c.labelled_call(keep_prob) for c in CONVENTIONS), language="python", wrap_lines=True)
 
-st.plotly_chart(
-    conventions_figure([row["where"] for row in rows], [float(row["value"]) for row in rows],
-                       [c.meaning == KEEP for c in CONVENTIONS], keep_prob),
-    width="stretch", key="conventions_chart",
-)
+
+
+def chart_at(q: float):
+    """The bars for keep_prob q, from q's own table (the chart follows the slider while it is dragged)."""
+    rows_q = cached.conventions_table(q)
+    return conventions_figure([row["where"] for row in rows_q], [float(row["value"]) for row in rows_q],
+                              [c.meaning == KEEP for c in CONVENTIONS], q)
+
+
+fallback_notice()
+live_chart("conventions_chart", chart_at, keep_prob)
 st.info(
     "**cs231n's `p` changed meaning.** The current notes and assignment use `p` as the probability of keeping a "
     "unit (`mask = (rand < p) / p`), but an older year of the assignment used `p` as the probability of "
