@@ -8,6 +8,7 @@ from core.self_check import LESSON_PAGES, REL_TOL, ChoiceQuestion, check_answer,
 from ui.cached import practice as cached
 from ui.components import share_link, show_code
 from ui.figures.practice import forward_pass_figure
+from ui.live import Metric, fallback_notice, live_chart, live_metrics
 from ui.state import lesson_settings, view_tabs
 
 VIEW_KEY = "self_check_view"
@@ -58,31 +59,55 @@ the bugs real code ships. Every answer comes with an explanation and a link to t
 st.latex(r"\text{inverted dropout:}\quad \mathrm{out} = a \cdot \frac{m}{\mathrm{keep\_prob}}, \qquad"
          r"\frac{\partial\, \mathrm{out}}{\partial a} = \frac{m}{\mathrm{keep\_prob}}, \qquad m \in \{0, 1\}")
 
-questions = cached.questions(keep_prob, settings.seed)
+seed = settings.seed
+questions = cached.questions(keep_prob, seed)
 state = attempts()
 current = {q.id: fingerprint(q) for q in questions}
-# The score counts answers to the questions as they are now (a live question changes with the settings).
-answered = [a for qid, a in state.items() if a["fingerprint"] == current.get(qid) and a["given"] is not None]
-n_right = sum(a["correct"] for a in answered)
 
-score = st.columns([1, 1, 1, 1.3], vertical_alignment="bottom")
-score[0].metric("right", f"{n_right}")
-score[1].metric("checked", f"{len(answered)} of {len(questions)}")
-score[2].metric("score", f"{n_right / len(answered):.0%}" if answered else "–",
-                help="Right answers among the questions you checked (your latest answer to each, for the "
-                     "current keep_prob and seed).")
-with score[3]:
+
+def scored(at_questions) -> tuple[int, int]:
+    """(right, checked): the latest answers that belong to these questions as they are now (a live question
+    changes with keep_prob and seed, and an answer to its old numbers no longer counts)."""
+    now = {q.id: fingerprint(q) for q in at_questions}
+    answered = [a for qid, a in state.items() if a["fingerprint"] == now.get(qid) and a["given"] is not None]
+    return sum(a["correct"] for a in answered), len(answered)
+
+
+def score_at(q: float) -> list[Metric]:
+    """The score row for keep_prob q (it follows the slider: answers to other numbers do not count there)."""
+    at_q = cached.questions(q, seed)
+    right, checked = scored(at_q)
+    return [
+        Metric("right", f"{right}"),
+        Metric("checked", f"{checked} of {len(at_q)}"),
+        Metric("score", f"{right / checked:.0%}" if checked else "–",
+               help="Right answers among the questions you checked (your latest answer to each, for the "
+                    "current keep_prob and seed)."),
+    ]
+
+
+n_right, _ = scored(questions)
+# Everything the score reads besides keep_prob and the seed: the learner's attempts.
+answers = tuple(sorted((qid, a["fingerprint"], a["given"] is not None, bool(a["correct"])) for qid, a in state.items()))
+score, reset_column = st.columns([3, 1.3], vertical_alignment="bottom")
+with score:
+    live_metrics("self_check_score", score_at, keep_prob, depends_on=(seed, answers))
+with reset_column:
     st.button("Start over", key="self_check_reset", icon=":material/restart_alt:", on_click=reset,
               help="Forget every answer and the score.")
 st.progress(n_right / len(questions), text=f"{n_right} of {len(questions)} questions answered right")
+fallback_notice()
 
-fp = cached.forward_pass(keep_prob, settings.seed)
-st.plotly_chart(forward_pass_figure(fp.activations, fp.mask, keep_prob), width="stretch",
-                key="self_check_forward_pass")
-st.caption(f"Eight units of a hidden layer during one training step, with the mask that seed {settings.seed} "
+
+def forward_pass_at(q: float):
+    fp_q = cached.forward_pass(q, seed)
+    return forward_pass_figure(fp_q.activations, fp_q.mask, q)
+
+
+live_chart("self_check_forward_pass", forward_pass_at, keep_prob, depends_on=(seed,))
+st.caption(f"Eight units of a hidden layer during one training step, with the mask that seed {seed} "
            f"draws at keep_prob {keep_prob:.2f}. The outputs are not shown: predicting them is your job. "
            f"Numbers within {REL_TOL:.0%} (or 0.005) of the answer count as right, so two decimals are enough.")
-
 
 def show_feedback(question) -> None:
     """Right or wrong, the explanation and the lesson link, if this question was checked as it is now."""

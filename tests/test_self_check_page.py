@@ -3,11 +3,14 @@ empty answer; concept questions; stale answers after a settings change; the scor
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import self_check as sc
-from tests.conftest import open_page_via_home, show_view
+from tests.conftest import chart_count, decode_arrays, live_data, live_state, open_page_via_home, show_view
+from ui.figures.practice import forward_pass_figure
 
 PAGE = "pages/self_check.py"
 VIEW = "self_check_view"
@@ -19,6 +22,12 @@ def open_page(**query) -> AppTest:
 
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
+
+
+def live_elements(at: AppTest, kind: str) -> list:
+    """The page's ui.live components of one kind ("chart" or "metrics")."""
+    return [node for node in at._tree
+            if getattr(node, "type", None) == "bidi_component" and live_data(node)["bundle"]["kind"] == kind]
 
 
 def question(keep_prob: float, seed: int, qid: str):
@@ -43,7 +52,7 @@ def test_page_runs_clean(keep_prob):
     assert at.title[0].value == "Self-check"
     n = len(sc.all_questions(float(keep_prob), 3))
     assert metric(at, "checked") == f"0 of {n}" and metric(at, "right") == "0"
-    assert len(at.get("plotly_chart")) == 1
+    assert chart_count(at) == 1
     assert len(at.number_input) - 1 == len(sc.live_questions(float(keep_prob), 3))  # minus the sidebar seed
     assert not at.radio  # the concept questions are in their own view, which has not run
     assert not at.warning and not at.error
@@ -107,6 +116,11 @@ def test_a_settings_change_makes_live_answers_stale_and_reset_clears_everything(
     check(at, "live_fraction_dropped", 0.5)
     check(at, sc.CONCEPT_QUESTIONS[0].id, sc.CONCEPT_QUESTIONS[0].correct)
     assert metric(at, "right") == "2"
+    (score,) = live_elements(at, "metrics")  # while the slider is dragged to 0.8, the score shows what 0.8 will
+    assert live_state(score, 0.5) == {"right": "2", "checked": f"2 of {len(sc.all_questions(0.5, 0))}",
+                                      "score": "100%"}
+    assert live_state(score, 0.8) == {"right": "1", "checked": f"1 of {len(sc.all_questions(0.8, 0))}",
+                                      "score": "100%"}
     at.slider(key="keep_prob").set_value(0.8).run()
     assert not at.exception
     show_view(at, VIEW, "Live numbers")
@@ -116,3 +130,16 @@ def test_a_settings_change_makes_live_answers_stale_and_reset_clears_everything(
     assert not at.exception
     assert metric(at, "right") == "0" and metric(at, "checked").startswith("0 of")
     assert at.number_input(key="self_check_live_fraction_dropped").value is None
+
+
+@pytest.mark.parametrize("keep_prob", [0.0, 0.05, 0.3, 0.8, 1.0])
+def test_the_forward_pass_chart_follows_keep_prob(keep_prob):
+    """The chart's state at q is the forward pass of q (same seed), not the page's; and the mask is coupled:
+    the units kept at a lower keep_prob are among those kept at a higher one."""
+    at = open_page(keep_prob="0.5", seed="3")
+    (chart,) = live_elements(at, "chart")
+    fp = sc.live_forward_pass(keep_prob, 3)
+    expected = json.loads(forward_pass_figure(fp.activations, fp.mask, keep_prob).to_json())
+    state = live_state(chart, keep_prob)
+    assert json.dumps(decode_arrays(state), sort_keys=True) == json.dumps(decode_arrays(expected), sort_keys=True)
+    assert not (fp.mask & ~sc.live_forward_pass(min(keep_prob + 0.05, 1.0), 3).mask).any()
