@@ -21,7 +21,9 @@ from ui.lessons import all_pages  # noqa: E402
 
 WAIT_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-  .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })"""
+  .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })
+  && [...document.querySelectorAll('[data-live-kind="chart"]')]
+  .every(live => { const plot = live.querySelector('.dl-live-chart'); return plot && plot._fullData; })"""
 
 
 def wait_for_page(page, timeout_ms: int = 60_000) -> None:

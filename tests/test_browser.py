@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
   .every(chart => { const plot = chart.querySelector('.js-plotly-plot'); return plot && plot._fullData; })
-  && [...document.querySelectorAll('.dl-live-chart')].every(plot => plot._fullData)"""
+  && [...document.querySelectorAll('[data-live-kind="chart"]')]
+  .every(live => { const plot = live.querySelector('.dl-live-chart'); return plot && plot._fullData; })"""
 ANY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot, .dl-live-chart.js-plotly-plot'
 # Records, inside the page, every live switch (ui/live.js's "dropout-lab:live" events) and every start of
 # a Streamlit rerun (the app's script state turning "running"), with their times.

@@ -70,21 +70,15 @@ function sliderValue() {
   return Number.isFinite(value) ? value : null;
 }
 
-let scheduled = false;
-
 function onMutations() {
   if (observed !== document.querySelector('[data-testid="stSidebar"]')) watchSlider(); // the sidebar appeared
-  if (scheduled) return;
-  // One redraw per animation frame: when the thumb crosses several steps while a redraw is running,
-  // the charts go straight to the latest one instead of drawing every step late.
-  scheduled = true;
-  requestAnimationFrame(() => {
-    scheduled = false;
-    const value = sliderValue();
-    if (value === null || value === lastShown) return;
-    lastShown = value;
-    for (const listener of listeners) listener(value);
-  });
+  // Drawn at once, in this callback. The redraw holds the thread, so pointer moves that arrive meanwhile
+  // wait; the next callback reads the slider as it is then, and the charts go straight to the latest
+  // step instead of drawing every step late.
+  const value = sliderValue();
+  if (value === null || value === lastShown) return;
+  lastShown = value;
+  for (const listener of listeners) listener(value);
 }
 
 function watchSlider() {
@@ -171,6 +165,7 @@ class LiveElement {
       this.shown = null;
     }
     this.target = data.target;
+    this.parent.dataset.liveKind = this.bundle.kind; // "chart" or "metrics": lets tests wait for every chart
     this.pageKeepProb = data.keep_prob;
     // After a rerun the slider and the page agree; while it is being dragged the slider is ahead.
     const onSlider = sliderValue();
