@@ -120,7 +120,8 @@ def hidden_layer_example(seed=0, keep_prob: float = 0.5, n_units: int = 8):
     """A reproducible hidden layer for one example: (activations (n_units,), mask (n_units,) bool).
 
     The activations (ReLU outputs between 0.3 and 2.0, so every bar is visible) depend on the seed
-    only; the mask on the seed and keep_prob. Moving keep_prob redraws the mask, not the input.
+    only; the mask on the seed and keep_prob. Moving keep_prob keeps the input and the mask's random
+    numbers (core.dropout.bernoulli_mask): a lower keep_prob keeps a subset of the units.
     """
     keep_prob = check_keep_prob(keep_prob)
     n_units = _check_count(n_units, "n_units", 1, MAX_UNITS)

@@ -401,7 +401,7 @@ class LessonCase:
 
 def lesson_case(seed, keep_prob: float, n_examples: int = 1, sizes=(4, 6, 3)) -> LessonCase:
     """The net, minibatch and mask that a seed and keep_prob fix (independent streams: moving keep_prob
-    redraws the mask but keeps the net and the inputs)."""
+    keeps the net and the inputs, and the mask's random numbers, so a lower keep_prob drops a superset)."""
     keep_prob = check_keep_prob(keep_prob)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")

@@ -77,7 +77,9 @@ with controls[1]:
               width="stretch")
 with controls[3]:
     st.caption("Every forward pass (every training iteration) draws a **new** mask: press *Next iteration* and "
-               "watch the grey cells move. Same seed and iteration, same mask.")
+               "watch the grey cells move. Same seed and iteration, same mask. Within one pass the same random "
+               "numbers decide the mask at every keep_prob, so dragging keep_prob down drops units one at a time "
+               "and never brings one back.")
 
 view = cached.masks_view(keep_prob, settings.seed, int(iteration))
 layer = cached.layer()

@@ -99,3 +99,15 @@ def test_the_masks_lesson_is_nested_for_every_forward_pass():
 def test_the_self_check_forward_pass_is_nested():
     masks = [self_check.live_forward_pass(float(q), 6).mask for q in GRID]
     assert_nested(masks)
+
+
+def test_the_lessons_masks_are_nested_wherever_a_view_shows_one():
+    """Train vs test's hidden layer, Backprop's network and Feature maps' three kinds of mask: the same seed
+    keeps a subset of the units (pixels, maps) at every lower keep_prob."""
+    from core import conv, scaling, two_layer
+
+    assert_nested([scaling.hidden_layer_example(3, float(q), 8)[1] for q in GRID])
+    assert_nested([two_layer.lesson_case(3, float(q), 4).mask for q in GRID])
+    shape = (1, 8, 12, 12)
+    for kind in ("element", "channel", "dropblock"):
+        assert_nested([conv.sample_mask(kind, shape, float(q), np.random.default_rng(3)) for q in GRID[1:-1]])
