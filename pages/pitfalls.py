@@ -9,6 +9,7 @@ from ui.cached import pitfalls as cached
 from ui.components import lesson_tools
 from ui.figures import pitfalls as figures
 from ui.figures.training import digit_grid
+from ui.live import Metric, fallback_notice, keep_prob_states, live_chart, live_metrics, not_live_notice
 from ui.state import lesson_settings, view_tabs
 
 VIEW_KEY = "pitfalls_view"
@@ -48,6 +49,32 @@ def spot(sentence: str) -> None:
     st.info(f"**How to spot it:** {sentence}", icon=":material/search:")
 
 
+def metrics(key: str, build, *, live: bool = True, per_row: int | None = None) -> None:
+    """A view's numbers: live (following the slider) or, for a view that cannot be live, drawn for keep_prob."""
+    if live:
+        live_metrics(key, build, keep_prob, depends_on=(seed,), per_row=per_row)
+        return
+    row = build(keep_prob)
+    per_row = per_row or len(row)
+    for start in range(0, len(row), per_row):
+        for column, metric in zip(st.columns(per_row), row[start : start + per_row], strict=False):
+            column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color,
+                          help=metric.help)
+
+
+def lab_network_live() -> bool:
+    """Whether the views on the Training lab's network can be live: its run at every slider value is at hand
+    untrained (the disk store of precomputed runs, or memory). Otherwise say why the view is not live."""
+    states = keep_prob_states(keep_prob)
+    ready = cached.lab_networks_ready(states, seed)
+    if not ready:
+        not_live_notice(f"this view reads the Training lab's network trained at each keep_prob, and for seed {seed} "
+                        f"it is not yet trained at all {len(states)} values of the slider (training them on a page "
+                        "view would take too long).")
+    return ready
+
+
+fallback_notice()
 tabs = view_tabs(VIEWS, key=VIEW_KEY)
 
 with tabs[0]:
@@ -67,24 +94,37 @@ with tabs[0]:
         )
         with st.spinner("Training the Training lab's network for this keep_prob and seed (once)…"):
             case = cached.dropout_left_on(keep_prob, seed)
+        live = lab_network_live()
+
+        def digit_at(q: float):
+            case_q = cached.dropout_left_on(q, seed)
+            return digit_grid(case_q.image[None, :], [case_q.label], [case_q.eval_prediction],
+                              title=f"Test image {case_q.image_index}", columns=1, height=260)
+
+        def calls_at(q: float):
+            case_q = cached.dropout_left_on(q, seed)
+            return figures.calls_figure(case_q.call_proba, case_q.eval_proba, case_q.image_index)
+
+        def left_on_numbers(q: float) -> list[Metric]:
+            case_q = cached.dropout_left_on(q, seed)
+            mean_on = float(case_q.errors_on.mean())
+            return [
+                Metric("test error, dropout off", f"{100 * case_q.error_off:.2f}%"),
+                Metric("test error, dropout on", f"{100 * mean_on:.2f}%",
+                       help=f"The mean over {case_q.errors_on.size} calls on all 797 test images.",
+                       delta=f"{100 * (mean_on - case_q.error_off):+.2f} points", delta_color="inverse"),
+                Metric("test images that change answer", f"{100 * case_q.unstable_fraction:.1f}%",
+                       help=f"Share of the 797 test images that get more than one answer in "
+                            f"{case_q.errors_on.size} calls with dropout on."),
+            ]
+
         columns = st.columns([1, 3])
         with columns[0]:
-            st.plotly_chart(digit_grid(case.image[None, :], [case.label], [case.eval_prediction],
-                                       title=f"Test image {case.image_index}", columns=1, height=260),
-                            width="stretch", key="pitfalls_digit")
+            live_chart("pitfalls_digit", digit_at, keep_prob, depends_on=(seed,), live=live)
             st.caption("Its true digit → the prediction with dropout off.")
         with columns[1]:
-            st.plotly_chart(figures.calls_figure(case.call_proba, case.eval_proba, case.image_index),
-                            width="stretch", key="pitfalls_calls")
-        metrics = st.columns(3)
-        mean_on = float(case.errors_on.mean())
-        metrics[0].metric("test error, dropout off", f"{100 * case.error_off:.2f}%")
-        metrics[1].metric("test error, dropout on", f"{100 * mean_on:.2f}%",
-                          help=f"The mean over {case.errors_on.size} calls on all 797 test images.",
-                          delta=f"{100 * (mean_on - case.error_off):+.2f} points", delta_color="inverse")
-        metrics[2].metric("test images that change answer", f"{100 * case.unstable_fraction:.1f}%",
-                          help=f"Share of the 797 test images that get more than one answer in "
-                               f"{case.errors_on.size} calls with dropout on.")
+            live_chart("pitfalls_calls", calls_at, keep_prob, depends_on=(seed,), live=live)
+        metrics("pitfalls_left_on_metrics", left_on_numbers, live=live)
         st.markdown(core.left_on_summary(case, keep_prob))
         st.caption(
             f"The network: the Training lab's at its defaults (64 → 256 → 256 → 10, hidden keep_prob {keep_prob:.2f}, "
@@ -114,10 +154,12 @@ with tabs[1]:
         n, d = shapes.masks[core.MASK_SHAPES[2]].shape
         columns = st.columns(3)
         for column, label in zip(columns, core.MASK_SHAPES, strict=True):
-            kind = shapes.kinds[label]
+            kind = shapes.kinds[label]  # what the shape drops: the same at every keep_prob
             with column:
-                st.plotly_chart(figures.mask_figure(shapes.masks[label], f"{label}: {kind}"), width="stretch",
-                                key=f"pitfalls_mask_{kind.replace(' ', '_')}")
+                live_chart(f"pitfalls_mask_{kind.replace(' ', '_')}",
+                           lambda q, label=label, kind=kind: figures.mask_figure(
+                               cached.mask_shapes(q, seed).masks[label], f"{label}: {kind}"),
+                           keep_prob, depends_on=(seed,))
         table = pd.DataFrame(
             [[shapes.units_without_gradient[k] for k in core.MASK_SHAPES],
              [shapes.examples_without_gradient[k] for k in core.MASK_SHAPES]],
@@ -125,8 +167,11 @@ with tabs[1]:
             columns=list(core.MASK_SHAPES))
         columns = st.columns([3, 2])
         with columns[0]:
-            st.plotly_chart(figures.kept_fractions_figure(shapes.per_example, shapes.per_unit, keep_prob),
-                            width="stretch", key="pitfalls_kept_fractions")
+            def fractions_at(q: float):
+                shapes_q = cached.mask_shapes(q, seed)
+                return figures.kept_fractions_figure(shapes_q.per_example, shapes_q.per_unit, q)
+
+            live_chart("pitfalls_kept_fractions", fractions_at, keep_prob, depends_on=(seed,))
         with columns[1]:
             st.markdown(f"**What the minibatch gradient gets** ({n} examples × {d} units)")
             st.dataframe(table, width="stretch", key="pitfalls_shape_table")
@@ -154,21 +199,29 @@ with tabs[2]:
             "mask = rng.random(a.shape) < keep_prob\n"
             "out = a * mask / keep_prob",
         )
-        case, grid, ratio = cached.flipped(keep_prob, seed)
+        def flipped_at(q: float):
+            case_q, grid, ratio = cached.flipped(q, seed)
+            return figures.flipped_bias_figure(grid, ratio, q, case_q.measured_ratio, case_q.standard_error)
+
+        def flipped_numbers(q: float) -> list[Metric]:
+            case_q = cached.flipped(q, seed)[0]
+            return [
+                Metric("fraction the buggy masks keep", f"{case_q.buggy_kept_fraction:.3f}",
+                       help=f"Over {case_q.n_masks} masks of {case_q.activations.size} units; about 1 − keep_prob."),
+                Metric("fraction the right masks keep", f"{case_q.right_kept_fraction:.3f}",
+                       help="About keep_prob."),
+                Metric("E[buggy] ÷ E[right] = (1 − keep_prob) / keep_prob",
+                       f"{case_q.expected_ratio:.3f}" if q > 0 else "undefined",
+                       help="Undefined at keep_prob 0, where both layers would divide by 0."),
+                Metric(f"measured over {case_q.n_masks} masks (± 2 SE)",
+                       f"{case_q.measured_ratio:.3f} ± {2 * case_q.standard_error:.3f}" if q > 0 else "undefined"),
+            ]
+
         columns = st.columns([3, 2])
         with columns[0]:
-            st.plotly_chart(figures.flipped_bias_figure(grid, ratio, keep_prob, case.measured_ratio,
-                                                        case.standard_error),
-                            width="stretch", key="pitfalls_flipped")
+            live_chart("pitfalls_flipped", flipped_at, keep_prob, depends_on=(seed,))
         with columns[1]:
-            st.metric("fraction the buggy masks keep", f"{case.buggy_kept_fraction:.3f}",
-                      help=f"Over {case.n_masks} masks of {case.activations.size} units; 1 − keep_prob = "
-                           f"{1 - keep_prob:.2f}.")
-            st.metric("fraction the right masks keep", f"{case.right_kept_fraction:.3f}")
-            if keep_prob > 0:
-                st.metric("E[buggy] ÷ E[right] = (1 − keep_prob) / keep_prob", f"{case.expected_ratio:.3f}")
-                st.metric(f"measured over {case.n_masks} masks (± 2 SE)",
-                          f"{case.measured_ratio:.3f} ± {2 * case.standard_error:.3f}")
+            metrics("pitfalls_flipped_metrics", flipped_numbers, per_row=1)
             st.markdown(core.flipped_summary(keep_prob))
         spot("print `mask.mean()` at a keep_prob such as 0.8: it must be about 0.8, not 0.2. At 0.5 every "
              "statistic looks right.")
@@ -191,15 +244,24 @@ with tabs[3]:
         )
         with st.spinner("Training the Training lab's network for this keep_prob and seed (once)…"):
             curves, gap = cached.loss_curves(keep_prob, seed)
+        live = lab_network_live()
+
+        def losses_at(q: float):
+            curves_q = cached.loss_curves(q, seed)[0]
+            return figures.loss_figure(curves_q["epoch"], curves_q["train_loss"], curves_q["train_loss_eval"],
+                                       curves_q["test_loss"], q)
+
+        def loss_numbers(q: float) -> list[Metric]:
+            gap_q = cached.loss_curves(q, seed)[1]
+            return [Metric("training loss as reported (dropout on)", f"{gap_q.train_loss:.4f}"),
+                    Metric("training loss, dropout off", f"{gap_q.train_loss_eval:.4f}"),
+                    Metric("test loss", f"{gap_q.test_loss:.4f}")]
+
         columns = st.columns([3, 2])
         with columns[0]:
-            st.plotly_chart(figures.loss_figure(curves["epoch"], curves["train_loss"], curves["train_loss_eval"],
-                                                curves["test_loss"], keep_prob),
-                            width="stretch", key="pitfalls_losses")
+            live_chart("pitfalls_losses", losses_at, keep_prob, depends_on=(seed,), live=live)
         with columns[1]:
-            st.metric("training loss as reported (dropout on)", f"{gap.train_loss:.4f}")
-            st.metric("training loss, dropout off", f"{gap.train_loss_eval:.4f}")
-            st.metric("test loss", f"{gap.test_loss:.4f}")
+            metrics("pitfalls_loss_metrics", loss_numbers, live=live, per_row=1)
             st.markdown(core.loss_summary(gap, keep_prob))
         st.caption(f"The Training lab's run at its defaults (1000 training images, 40 epochs, hidden keep_prob "
                    f"{keep_prob:.2f}, seed {seed}). The reported loss is the mean over the epoch's minibatches, each "
@@ -228,24 +290,34 @@ with tabs[4]:
             f"    nn.Dropout(p={drop:.2f}),\n"
             "    nn.Linear(256, 10))",
         )
-        shift, densities, centres, curve = cached.variance_shift(keep_prob, seed)
+        shift = cached.variance_shift(keep_prob, seed)[0]
+
+        def variance_at(q: float):
+            shift_q, _, _, curve = cached.variance_shift(q, seed)
+            return figures.train_variance_figure(curve[:, 0], curve[:, 1], shift_q.test_variance_formula, q,
+                                                 shift_q.train_variance_measured, shift_q.train_variance_se)
+
+        def bn_output_at(q: float):
+            shift_q, densities, centres, _ = cached.variance_shift(q, seed)
+            return figures.bn_output_figure(centres, densities, shift_q.bug_output_std)
+
+        def bn_numbers(q: float) -> list[Metric]:
+            shift_q = cached.variance_shift(q, seed)[0]
+            return [
+                Metric("BN's running variance (training)", f"{shift_q.train_variance_measured:.3f}" if q > 0 else "0"),
+                Metric("the formula's value", f"{shift_q.train_variance_formula:.3f}" if q > 0 else "undefined",
+                       help="(σ² + μ²) / keep_prob − μ², the variance after inverted dropout."),
+                Metric("variance at test time (σ²)", f"{shift_q.test_variance_measured:.3f}"),
+                Metric("BN output std at test time", f"{shift_q.bug_output_std:.2f}" if q > 0 else "undefined",
+                       help="1 with the fix."),
+            ]
+
         columns = st.columns(2)
         with columns[0]:
-            st.plotly_chart(figures.train_variance_figure(curve[:, 0], curve[:, 1], shift.test_variance_formula,
-                                                          keep_prob, shift.train_variance_measured,
-                                                          shift.train_variance_se),
-                            width="stretch", key="pitfalls_bn_variance")
+            live_chart("pitfalls_bn_variance", variance_at, keep_prob, depends_on=(seed,))
         with columns[1]:
-            st.plotly_chart(figures.bn_output_figure(centres, densities, shift.bug_output_std), width="stretch",
-                            key="pitfalls_bn_output")
-        metrics = st.columns(4)
-        metrics[0].metric("BN's running variance (training)",
-                          f"{shift.train_variance_measured:.3f}" if keep_prob > 0 else "0")
-        metrics[1].metric("the formula's value", f"{shift.train_variance_formula:.3f}" if keep_prob > 0 else
-                          "undefined", help="(σ² + μ²) / keep_prob − μ², the variance after inverted dropout.")
-        metrics[2].metric("variance at test time (σ²)", f"{shift.test_variance_measured:.3f}")
-        metrics[3].metric("BN output std at test time", f"{shift.bug_output_std:.2f}" if keep_prob > 0 else
-                          "undefined", help="1 with the fix.")
+            live_chart("pitfalls_bn_output", bn_output_at, keep_prob, depends_on=(seed,))
+        metrics("pitfalls_bn_metrics", bn_numbers)
         st.markdown(core.variance_summary(shift))
         st.caption(
             f"One unit with activation x ~ N(μ = {shift.mean:g}, σ² = {shift.std ** 2:g}) before dropout, "
@@ -273,9 +345,12 @@ with tabs[5]:
         columns = st.columns(3)
         for column, name in zip(columns, core.ACTIVATIONS, strict=True):
             with column:
-                st.plotly_chart(figures.order_figure(name, order.after[name], order.before[name], order.mask,
-                                                     order.max_difference[name]),
-                                width="stretch", key=f"pitfalls_order_{name}")
+                def order_at(q: float, name=name):
+                    order_q = cached.activation_order(q, seed)
+                    return figures.order_figure(name, order_q.after[name], order_q.before[name], order_q.mask,
+                                                order_q.max_difference[name])
+
+                live_chart(f"pitfalls_order_{name}", order_at, keep_prob, depends_on=(seed,))
         st.markdown(core.order_summary(order))
         st.latex(r"\mathrm{ReLU}\!\left(\frac{m z}{\mathrm{keep\_prob}}\right) = "
                  r"\frac{m\,\mathrm{ReLU}(z)}{\mathrm{keep\_prob}}")

@@ -3,6 +3,7 @@ keep_prob 0 and 1; the sentences the page writes follow the numbers."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -314,3 +315,16 @@ def test_bad_arguments():
                  lambda: pf.activation_order(0.5, 1.5), lambda: pf.mask_shapes(0.5, 0, n_examples=1)):
         with pytest.raises((TypeError, ValueError)):
             call()
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_masks_are_coupled_across_keep_prob(seed):
+    """One seed, one set of random numbers at every keep_prob: the units kept at a lower keep_prob are among those
+    kept at a higher one, so a live chart dragged down drops units one by one (the mask-shape and order views)."""
+    grid = [round(0.05 * i, 2) for i in range(21)]
+    for low, high in itertools.pairwise(grid):
+        shapes_low, shapes_high = pf.mask_shapes(low, seed), pf.mask_shapes(high, seed)
+        for label in pf.MASK_SHAPES:
+            assert not (shapes_low.masks[label] & ~shapes_high.masks[label]).any(), (label, low, high)
+        assert not (pf.activation_order(low, seed).mask & ~pf.activation_order(high, seed).mask).any(), (low, high)
+    assert pf.mask_shapes(1.0, seed).masks["(N, D)"].all() and not pf.mask_shapes(0.0, seed).masks["(N, D)"].any()

@@ -9,9 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import pitfalls as pf
-from tests.conftest import open_page_via_home, open_tools, open_view
+from tests.conftest import chart_specs, decode_arrays, live_state, open_page_via_home, open_tools, open_view
+from ui import live
 from ui.cached import pitfalls as cached
 from ui.cached import training
+from ui.figures import pitfalls as figures
+from ui.figures.training import digit_grid
 
 PAGE = "pages/pitfalls.py"
 VIEW = "pitfalls_view"
@@ -42,7 +45,7 @@ def _small_model(monkeypatch):
 
 
 def _titles(at: AppTest) -> str:
-    return " ".join(json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart"))
+    return " ".join(spec["layout"]["title"]["text"] for spec in chart_specs(at))
 
 
 def _markdown(at: AppTest) -> list[str]:
@@ -101,3 +104,52 @@ def test_the_first_view_opens_by_default_and_the_tools_section_works():
     assert any("mask (N, D)" in label for label in labels) and any("activation order" in label for label in labels)
     assert any("def dropout_left_on" in c.value for c in at.code)
     assert any("def activation_order" in c.value for c in at.code)
+
+
+def _live_elements(at: AppTest) -> dict:
+    """The view's ui.live components by the key the page gave them."""
+    return {node.key.removeprefix("live_"): node for node in at._tree
+            if getattr(node, "type", None) == "bidi_component"}
+
+
+def _same_spec(state, fig) -> bool:
+    expected = json.loads(fig.to_json())
+    return (json.dumps(decode_arrays(state["data"]), sort_keys=True)
+            == json.dumps(decode_arrays(expected["data"]), sort_keys=True))
+
+
+@pytest.mark.parametrize("view", ["Left on at test time", "Training loss"])
+def test_the_views_on_the_trained_network_are_live_only_when_every_run_is_at_hand(view):
+    """Not live while the network is trained at this keep_prob only (the notice says why); live once the run of
+    every slider value is remembered, each state from that keep_prob's own network."""
+    query = {"keep_prob": "0.5", "seed": "2"}
+    at = open_view(PAGE, VIEW, view, query, timeout=120)
+    assert not _live_elements(at) and at.get("plotly_chart")
+    notice = next(c.value for c in at.caption if c.value.startswith(live.NOT_LIVE))
+    assert "for seed 2 it is not yet trained at all 21 values of the slider" in notice
+    for q in live.keep_prob_states(0.5):  # what the disk store holds for the default seed, here in memory
+        training.digits_result(_small_run(q, 2))
+    assert cached.lab_networks_ready(live.keep_prob_states(0.5), 2)
+    at = open_view(PAGE, VIEW, view, query, timeout=120)
+    assert not at.get("plotly_chart") and not any(c.value.startswith(live.NOT_LIVE) for c in at.caption)
+    elements = _live_elements(at)
+    for q in (0.05, 0.8):
+        network = training.digits_result(_small_run(q, 2))
+        if view == "Training loss":
+            h = {name: network.history[name].to_numpy(dtype=float)  # as the page's cached wrapper reads them
+                 for name in ("epoch", "train_loss", "train_loss_eval", "test_loss")}
+            fig = figures.loss_figure(h["epoch"], h["train_loss"], h["train_loss_eval"], h["test_loss"], q)
+            assert _same_spec(live_state(elements["pitfalls_losses"], q), fig)
+            gap = pf.loss_gap(h["epoch"], h["train_loss"], h["train_loss_eval"], h["test_loss"])
+            numbers = live_state(elements["pitfalls_loss_metrics"], q)
+            assert numbers["training loss, dropout off"] == f"{gap.train_loss_eval:.4f}"
+        else:
+            _, X_test, _, y_test = training.digits_split(2)
+            case = pf.dropout_left_on(network, X_test, y_test, cached.N_CALLS, rng=2)
+            fig = figures.calls_figure(case.call_proba, case.eval_proba, case.image_index)
+            assert _same_spec(live_state(elements["pitfalls_calls"], q), fig)
+            digit = digit_grid(case.image[None, :], [case.label], [case.eval_prediction],
+                               title=f"Test image {case.image_index}", columns=1, height=260)
+            assert _same_spec(live_state(elements["pitfalls_digit"], q), digit)
+            numbers = live_state(elements["pitfalls_left_on_metrics"], q)
+            assert numbers["test error, dropout off"] == f"{100 * case.error_off:.2f}%"

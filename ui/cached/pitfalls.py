@@ -2,7 +2,8 @@
 
 Arguments are plain values (keep_prob, seed). Pitfalls 1 and 4 read the Training lab's network at its
 default settings (ui/cached/training.py: remembered, or read from the disk store, or trained once);
-the others are small NumPy computations.
+the others are small NumPy computations. `lab_networks_ready` tells whether those two views can follow
+the slider live: only when the network is at hand, untrained, for every keep_prob the slider can take.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ def lab_run(keep_prob: float, seed: int) -> training.DigitsRun:
 def lab_network(keep_prob: float, seed: int) -> mlp.TrainResult:
     """The trained network of lab_run (remembered, stored or trained now)."""
     return training.digits_result(lab_run(keep_prob, seed))
+
+
+def lab_networks_ready(keep_probs, seed: int) -> bool:
+    """Whether the Training lab's network is at hand, without training, at every one of these keep_probs
+    (remembered in memory or in the disk store of precomputed runs). Trains nothing; stops at the first miss."""
+    # is_trained also asks for each run's keep_prob 1 partner, which is one of the slider's values anyway.
+    return all(training.is_trained(lab_run(float(q), seed)) for q in keep_probs)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -84,8 +84,10 @@ def mask_figure(mask, title: str) -> go.Figure:
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2:
         raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
-    trace = {"type": "heatmap", "z": mask.astype(int), "x": np.arange(mask.shape[1]), "y": np.arange(mask.shape[0]),
-             "colorscale": MASK_SCALE, "zmin": 0, "zmax": 1, "showscale": False, "xgap": 1, "ygap": 1,
+    # z as one byte a cell: the live chart sends a mask per keep_prob.
+    trace = {"type": "heatmap", "z": mask.astype(np.uint8), "x": np.arange(mask.shape[1]),
+             "y": np.arange(mask.shape[0]), "colorscale": MASK_SCALE, "zmin": 0, "zmax": 1, "showscale": False,
+             "xgap": 1, "ygap": 1,
              "hovertemplate": "example %{y}, unit %{x}: %{z} (1 = kept)<extra></extra>"}
     return house_figure([trace], title, "unit", "example", height=300, show_legend=False,
                         yaxis={"autorange": "reversed", "dtick": 2}, xaxis={"dtick": 2},
