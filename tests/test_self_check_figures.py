@@ -7,7 +7,7 @@ import pytest
 
 from core import self_check as sc
 from core.conventions import CONVENTIONS, KEEP, framework_value
-from ui.figures.practice import BAR_WIDTH, conventions_figure, forward_pass_figure
+from ui.figures.practice import BAR_WIDTH, CONVENTION_BAR, conventions_figure, forward_pass_figure
 from ui.theme import DROPPED, KEPT
 
 
@@ -43,7 +43,12 @@ def test_conventions_figure(keep_prob):
     assert np.allclose(keep_trace.x, keep_prob) and np.allclose(drop_trace.x, 1 - keep_prob)
     assert len(keep_trace.y) + len(drop_trace.y) == len(CONVENTIONS)
     assert fig.layout.shapes[0].x0 == keep_prob  # the keep_prob line
-    assert keep_trace.width == drop_trace.width == BAR_WIDTH
+    assert keep_trace.width == drop_trace.width == CONVENTION_BAR
     assert f"{keep_prob:.2f}" in fig.layout.title.text and fig.layout.xaxis.title.text
+    # every name is written on the chart (above its bar, not as a tick label), each bar's row beside it
+    names = {a.text: a.y for a in fig.layout.annotations if a.text in labels}
+    assert list(names) == labels
+    rows = dict(zip(keep_trace.customdata + drop_trace.customdata, [*keep_trace.y, *drop_trace.y], strict=True))
+    assert all(rows[label] - CONVENTION_BAR / 2 == y for label, y in names.items())
     with pytest.raises(ValueError, match="one length"):
         conventions_figure(labels[:-1], values, keeps, keep_prob)
