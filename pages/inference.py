@@ -3,11 +3,14 @@
 import streamlit as st
 
 from core import mlp
+from ui import training_text
 from ui.cached import inference as words
+from ui.cached import store
 from ui.cached import training as cached
 from ui.components import lesson_tools
 from ui.figures import inference as figures
-from ui.state import check_query_param, lesson_settings, parse_choice, parse_int, view_tabs
+from ui.live import GRID_SIZE, Metric, fallback_notice, keep_prob_states, live_chart, live_metrics, not_live_notice
+from ui.state import DEFAULT_SEED, check_query_param, lesson_settings, parse_choice, parse_int, view_tabs
 
 MAX_K_KEY = "inf_max_k"
 REPEATS_KEY = "inf_repeats"
@@ -21,8 +24,17 @@ def _one_of(options):
     return lambda raw: raw if parse_int(raw, min(options), max(options)) in options else None
 
 
+def mc_metrics(ks, errors, weight_scaling_error) -> list[Metric]:
+    """The first view's headline numbers, from the Monte-Carlo curve at one keep_prob."""
+    mean_errors = errors.mean(axis=0)
+    return [Metric("weight scaling (1 pass)", f"{100 * weight_scaling_error:.2f}%"),
+            Metric("MC, k = 1 (one thinned network)", f"{100 * mean_errors[0]:.2f}%"),
+            Metric(f"MC, k = {int(ks[-1])}", f"{100 * mean_errors[-1]:.2f}%")]
+
+
 settings = lesson_settings()
 keep_prob = settings.keep_prob
+states = keep_prob_states(keep_prob)  # what a live chart is computed at: the slider's 21 values
 
 st.title("Inference")
 st.markdown(
@@ -68,6 +80,7 @@ if 0.0 < keep_prob < 1.0 and not learned:  # at 0 the warning above has said why
                icon=":material/trending_flat:")
 
 mc_tab, relu_tab, uncertainty_tab = view_tabs(VIEWS, key=VIEW_KEY)
+fallback_notice()
 with mc_tab:
     if mc_tab.open:
         st.subheader("Weight scaling vs averaging k sampled networks")
@@ -84,14 +97,25 @@ with mc_tab:
             repeats = st.slider("repeats (fresh masks each time)", min_value=2, max_value=cached.MAX_REPEATS,
                                 value=cached.DEFAULT_REPEATS, step=1, key=REPEATS_KEY, bind="query-params",
                                 help="How often the whole experiment is run with new masks: the band shows the spread.")
+        # Live when the curve is stored at every keep_prob of the slider (ui.cached.precompute: the defaults).
+        curves = cached.mc_curve_coverage(run, int(max_k), int(repeats), states)
+        depends_on = (run.n_train, run.epochs, run.width, run.seed, int(max_k), int(repeats))
         with st.spinner("Running the Monte-Carlo passes"):
             ks, errors, weight_scaling_error = cached.mc_curve(run, int(max_k), int(repeats))
-        mean_errors = errors.mean(axis=0)
-        st.plotly_chart(figures.mc_error_figure(ks, errors, weight_scaling_error), width="stretch", key="inf_mc_error")
-        metrics = st.columns(3)
-        metrics[0].metric("weight scaling (1 pass)", f"{100 * weight_scaling_error:.2f}%")
-        metrics[1].metric("MC, k = 1 (one thinned network)", f"{100 * mean_errors[0]:.2f}%")
-        metrics[2].metric(f"MC, k = {int(ks[-1])}", f"{100 * mean_errors[-1]:.2f}%")
+        live_chart("inf_mc_error",
+                   lambda q: figures.mc_error_figure(*cached.mc_curve(run.at(q), int(max_k), int(repeats))),
+                   keep_prob, depends_on=depends_on, live=curves.complete)
+        if curves.complete:
+            live_metrics("inf_mc_metrics", lambda q: mc_metrics(*cached.mc_curve(run.at(q), int(max_k), int(repeats))),
+                         keep_prob, depends_on=depends_on)
+        else:
+            for column, metric in zip(st.columns(3), mc_metrics(ks, errors, weight_scaling_error), strict=True):
+                column.metric(metric.label, metric.value)
+            not_live_notice(training_text.not_live_reason(
+                "The Monte-Carlo curves of these settings", stored=curves.stored, needed=curves.needed,
+                store_on=store.store_dir() is not None, on_grid=len(states) == GRID_SIZE, keep_prob=keep_prob,
+                default_settings=curves.default_settings, seed=curves.seed, default_seed=DEFAULT_SEED,
+                verb="computed"))
         if keep_prob == 0.0:
             st.caption("At keep_prob 0 every Monte-Carlo pass drops every hidden unit and predicts from the output "
                        "biases alone; weight scaling uses the never-trained hidden weights. Both are near chance.")
@@ -119,7 +143,9 @@ slightly different from the weight-scaled ones, and the gap levels off. The char
         )
         with st.spinner(f"Averaging up to {cached.GAP_MAX_K} sampled networks"):
             ks_gap, gap_linear, gap_relu = cached.logit_gaps(run)
-        st.plotly_chart(figures.logit_gap_figure(ks_gap, gap_linear, gap_relu), width="stretch", key="inf_logit_gap")
+        live_chart("inf_logit_gap", lambda q: figures.logit_gap_figure(ks_gap, gap_linear, gap_relu), keep_prob,
+                   live=False)
+        not_live_notice(words.not_live_reason("this chart's averages", cached.GAP_MAX_K))
         st.caption(f"Mean absolute difference between the Monte-Carlo average of the 10 output scores (logits) and the "
                    f"weight-scaled scores, over {cached.GAP_IMAGES} test digits and k up to {cached.GAP_MAX_K}, using "
                    "the trained weights with and without the ReLUs. "
@@ -152,26 +178,26 @@ below): how much the sampled networks disagree. That spread, not the entropy, is
         )
         maps = st.columns(2)
         with maps[0]:
-            st.plotly_chart(figures.uncertainty_map(grid_x, grid_y, entropy_map, X_toy, y_toy, zmax=0.6931,
-                                                    title="Predictive entropy of the MC average",
-                                                    colorbar_title="entropy (nats)"),
-                            width="stretch", key="inf_entropy_map")
+            live_chart("inf_entropy_map", lambda q: figures.uncertainty_map(
+                grid_x, grid_y, entropy_map, X_toy, y_toy, zmax=0.6931, title="Predictive entropy of the MC average",
+                colorbar_title="entropy (nats)"), keep_prob, live=False)
         with maps[1]:
-            st.plotly_chart(figures.uncertainty_map(grid_x, grid_y, spread_map, X_toy, y_toy,
-                                                    title="Spread of p(class 1) over the T passes",
-                                                    colorbar_title="standard deviation"),
-                            width="stretch", key="inf_spread_map")
+            live_chart("inf_spread_map", lambda q: figures.uncertainty_map(
+                grid_x, grid_y, spread_map, X_toy, y_toy, title="Spread of p(class 1) over the T passes",
+                colorbar_title="standard deviation"), keep_prob, live=False)
+        not_live_notice(words.not_live_reason("these maps and the digits below", int(n_samples)))
         st.caption(f"The Training lab's 2-D network ({len(cached.TOY_HIDDEN)} layers of {cached.TOY_HIDDEN[0]} units, "
                    f"{cached.DEFAULT_TOY_SIZE} training points, noise {toy_noise:g}) with dropout on at test time, "
                    f"T = {n_samples} passes. "
                    + words.toy_sentence(grid_x, grid_y, entropy_map, spread_map, X_toy))
 
         images, true_labels, mean_proba, spread, entropy, wrong = cached.ambiguous_digits(run, int(n_samples))
-        st.plotly_chart(figures.ambiguous_digits_figure(images, true_labels, mean_proba, spread), width="stretch",
-                        key="inf_ambiguous")
+        live_chart("inf_ambiguous", lambda q: figures.ambiguous_digits_figure(images, true_labels, mean_proba, spread),
+                   keep_prob, live=False)
         digit_columns = st.columns([3, 2])
         with digit_columns[0]:
-            st.plotly_chart(figures.entropy_histogram(entropy, wrong), width="stretch", key="inf_entropy_histogram")
+            live_chart("inf_entropy_histogram", lambda q: figures.entropy_histogram(entropy, wrong), keep_prob,
+                       live=False)
         with digit_columns[1]:
             st.markdown(
                 f"The {len(images)} test digits above are the ones with the highest entropy of the averaged "

@@ -4,10 +4,12 @@ import streamlit as st
 
 from core import mlp
 from ui import training_text as text
+from ui.cached import store
 from ui.cached import training as cached
 from ui.components import lesson_tools
 from ui.figures import training as figures
-from ui.state import check_query_param, lesson_settings, parse_choice, parse_float, parse_int, view_tabs
+from ui.live import GRID_SIZE, Metric, fallback_notice, keep_prob_states, live_chart, live_metrics, not_live_notice
+from ui.state import DEFAULT_SEED, check_query_param, lesson_settings, parse_choice, parse_float, parse_int, view_tabs
 
 SIZE_KEY = "lab_train_size"
 INPUT_KEY = "lab_keep_prob_input"
@@ -26,8 +28,42 @@ def _one_of(options):
     return lambda raw: raw if parse_int(raw, min(options), max(options)) in options else None
 
 
+def _metric_row(key: str, build, live: bool, depends_on: tuple) -> None:
+    """A row of headline numbers: live (following the slider) when the view is, else plain st.metric for keep_prob."""
+    if live:
+        live_metrics(key, build, keep_prob, depends_on=depends_on)
+        return
+    metrics = build(keep_prob)
+    for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
+        column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color, help=metric.help)
+
+
+def _not_live(coverage: cached.Coverage) -> None:
+    """The caption of a view whose results are not all stored: why its charts follow keep_prob on release only."""
+    not_live_notice(text.not_live_reason(
+        "This view's networks", stored=coverage.stored, needed=coverage.needed,
+        store_on=store.store_dir() is not None, on_grid=len(states) == GRID_SIZE, keep_prob=keep_prob,
+        default_settings=coverage.default_settings, seed=coverage.seed, default_seed=DEFAULT_SEED))
+
+
+def curve_metrics(with_dropout, without_dropout) -> list[Metric]:
+    """The learning curves' headline numbers, from the two runs' histories after the last epoch."""
+    final_with, final_without = with_dropout.iloc[-1], without_dropout.iloc[-1]
+    gap_without = final_without["test_error"] - final_without["train_error"]
+    return [
+        Metric("test error, no dropout", f"{100 * final_without['test_error']:.2f}%"),
+        Metric("test error, dropout", f"{100 * final_with['test_error']:.2f}%",
+               delta=f"{100 * (final_with['test_error'] - final_without['test_error']):+.2f} points",
+               delta_color="inverse"),
+        Metric("gap, no dropout", f"{100 * gap_without:.2f} points"),
+        Metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
+               help="Test error minus train error after the last epoch."),
+    ]
+
+
 settings = lesson_settings()
 keep_prob = settings.keep_prob
+states = keep_prob_states(keep_prob)  # what a live chart is computed at: the slider's 21 values
 
 st.title("Training lab")
 st.markdown(
@@ -87,35 +123,51 @@ elif keep_prob == 1.0 and keep_prob_input == 1.0:
 
 notice = None  # "What to notice", from the numbers of the open view
 curves_tab, digits_tab, sweep_tab, toy_tab = view_tabs(VIEWS, key=VIEW_KEY)
+fallback_notice()
+# The digits views are live when the run and its no-dropout partner are stored at every keep_prob of the slider.
+digits_live = cached.digits_coverage(run, states)
+digits_depends = (run.n_train, run.keep_prob_input, run.epochs, run.width, run.seed)
+curve_options = {"keep_prob_input": run.keep_prob_input, "epochs": run.epochs}
+
+
+def histories_at(q: float):
+    """The histories (with dropout, without) of these settings at keep_prob q: from the store in a live view."""
+    at_q = run.at(q)
+    return cached.digits_result(at_q).history, cached.digits_result(at_q.without_dropout()).history
+
+
 with curves_tab:
     if curves_tab.open:
         curve_columns = st.columns(2)
-        error_slot, loss_slot = curve_columns[0].empty(), curve_columns[1].empty()
-        progress_slot = st.empty()
-        for step, (with_dropout, without_dropout, done) in enumerate(cached.paired_stream(run)):
-            suffix = "" if done else f"_{step}"  # a chart redrawn while training needs a fresh key per draw
-            options = {"keep_prob": keep_prob, "keep_prob_input": run.keep_prob_input, "epochs": run.epochs}
-            error_slot.plotly_chart(figures.error_curves(with_dropout.history, without_dropout.history, **options),
-                                    width="stretch", key=f"lab_errors{suffix}")
-            loss_slot.plotly_chart(figures.loss_curves(with_dropout.history, without_dropout.history, **options),
-                                   width="stretch", key=f"lab_losses{suffix}")
-            trained = min(len(with_dropout.history), len(without_dropout.history))
-            if done:
-                progress_slot.empty()
-            else:
-                progress_slot.progress(trained / run.epochs, text=f"Training both networks: epoch {trained} of "
-                                                                  f"{run.epochs}")
+        if digits_live.complete:
+            with curve_columns[0]:
+                live_chart("lab_errors", lambda q: figures.error_curves(*histories_at(q), keep_prob=q, **curve_options),
+                           keep_prob, depends_on=digits_depends)
+            with curve_columns[1]:
+                live_chart("lab_losses", lambda q: figures.loss_curves(*histories_at(q), keep_prob=q, **curve_options),
+                           keep_prob, depends_on=digits_depends)
+            with_dropout, without_dropout = (cached.digits_result(r) for r in (run, run.without_dropout()))
+        else:
+            error_slot, loss_slot = curve_columns[0].empty(), curve_columns[1].empty()
+            progress_slot = st.empty()
+            for step, (with_dropout, without_dropout, done) in enumerate(cached.paired_stream(run)):
+                suffix = "" if done else f"_{step}"  # a chart redrawn while training needs a fresh key per draw
+                options = {"keep_prob": keep_prob, **curve_options}
+                error_slot.plotly_chart(figures.error_curves(with_dropout.history, without_dropout.history, **options),
+                                        width="stretch", key=f"lab_errors{suffix}", theme=None)
+                loss_slot.plotly_chart(figures.loss_curves(with_dropout.history, without_dropout.history, **options),
+                                       width="stretch", key=f"lab_losses{suffix}", theme=None)
+                trained = min(len(with_dropout.history), len(without_dropout.history))
+                if done:
+                    progress_slot.empty()
+                else:
+                    progress_slot.progress(trained / run.epochs, text=f"Training both networks: epoch {trained} of "
+                                                                      f"{run.epochs}")
+            _not_live(digits_live)
 
+        _metric_row("lab_curve_metrics", lambda q: curve_metrics(*histories_at(q)), digits_live.complete,
+                    digits_depends)
         final_with, final_without = with_dropout.history.iloc[-1], without_dropout.history.iloc[-1]
-        metrics = st.columns(4)
-        metrics[0].metric("test error, no dropout", f"{100 * final_without['test_error']:.2f}%")
-        metrics[1].metric("test error, dropout", f"{100 * final_with['test_error']:.2f}%",
-                          delta=f"{100 * (final_with['test_error'] - final_without['test_error']):+.2f} points",
-                          delta_color="inverse")
-        gap_without = final_without["test_error"] - final_without["train_error"]
-        metrics[2].metric("gap, no dropout", f"{100 * gap_without:.2f} points")
-        metrics[3].metric("gap, dropout", f"{100 * (final_with['test_error'] - final_with['train_error']):.2f} points",
-                          help="Test error minus train error after the last epoch.")
         zero_fraction, _ = cached.sparsity(run)  # per model ("no dropout", then the dropout run), per layer
         # At keep_prob 0 the warning above has said why.
         if 0.0 < keep_prob < 1.0 and final_with["train_error"] >= text.NOT_LEARNED:
@@ -152,11 +204,11 @@ with curves_tab:
 
         gap_column, sparsity_column = st.columns(2)
         with gap_column:
-            st.plotly_chart(figures.gap_curves(with_dropout.history, without_dropout.history, keep_prob=keep_prob,
-                                               keep_prob_input=run.keep_prob_input, epochs=run.epochs),
-                            width="stretch", key="lab_gap")
+            live_chart("lab_gap", lambda q: figures.gap_curves(*histories_at(q), keep_prob=q, **curve_options),
+                       keep_prob, depends_on=digits_depends, live=digits_live.complete)
         with sparsity_column:
-            st.plotly_chart(figures.sparsity_figure(zero_fraction), width="stretch", key="lab_sparsity")
+            live_chart("lab_sparsity", lambda q: figures.sparsity_figure(cached.sparsity(run.at(q))[0]), keep_prob,
+                       depends_on=digits_depends, live=digits_live.complete)
         st.caption("Right: on the test images (dropout off), the share of hidden units whose ReLU output is exactly 0. "
                    "Srivastava et al. found that dropout makes hidden activations sparser: a unit that cannot rely on "
                    "its neighbours learns to fire for fewer, more specific patterns. "
@@ -164,12 +216,19 @@ with curves_tab:
 with digits_tab:
     if digits_tab.open:
         st.subheader("Digits the dropout network gets wrong")
+
+        def misclassified_at(q: float):
+            images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run.at(q))
+            return figures.digit_grid(images, true_labels, predicted,
+                                      title=f"Misclassified test digits ({n_wrong} of {text.TEST_IMAGES}; no "
+                                            f"dropout: {n_wrong_without}), true → predicted")
+
         with st.spinner("Training the two networks of these settings (once: they are remembered)"):
             images, true_labels, predicted, n_wrong, n_wrong_without = cached.misclassified(run)
-        st.plotly_chart(figures.digit_grid(images, true_labels, predicted,
-                                           title=f"Misclassified test digits ({n_wrong} of {text.TEST_IMAGES}; no "
-                                                 f"dropout: {n_wrong_without}), true → predicted"),
-                        width="stretch", key="lab_misclassified")
+        live_chart("lab_misclassified", misclassified_at, keep_prob, depends_on=digits_depends,
+                   live=digits_live.complete)
+        if not digits_live.complete:
+            _not_live(digits_live)
         st.caption("Read them as a person would: at 8×8 pixels many are ambiguous even to us; compare each image with "
                    "its true and its predicted digit." + (f" Only the first {len(images)} of {n_wrong} are shown."
                                                           if len(images) < n_wrong else ""))
@@ -177,8 +236,8 @@ with digits_tab:
                                            same_network=run.key() == run.without_dropout().key())
 
         with st.expander("Unit activity: mean activation of every unit of the last hidden layer"):
-            st.plotly_chart(figures.unit_activity_figure(cached.sparsity(run)[1]), width="stretch",
-                            key="lab_unit_activity")
+            live_chart("lab_unit_activity", lambda q: figures.unit_activity_figure(cached.sparsity(run.at(q))[1]),
+                       keep_prob, depends_on=digits_depends, live=digits_live.complete)
 with sweep_tab:
     if sweep_tab.open:
         st.subheader("How much to drop: a keep_prob sweep")
@@ -201,7 +260,10 @@ to {cached.SWEEP_BASE_WIDTH} / keep_prob units, so that about {cached.SWEEP_BASE
                 rows.append((design, q, units, *cached.sweep_point(int(n_train), q, units, settings.seed)))
                 bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
             bar.empty()
-            st.plotly_chart(figures.sweep_figure(cached.sweep_table(rows)), width="stretch", key="lab_sweep_chart")
+            # The sweep does not depend on the sidebar's keep_prob: one state, kept mounted while the slider moves.
+            sweep = cached.sweep_table(rows)
+            live_chart("lab_sweep_chart", lambda q: figures.sweep_figure(sweep), keep_prob,
+                       depends_on=(int(n_train), settings.seed, tuple(rows)))
             notice = text.sweep_notice(cached.sweep_table(rows))
 with toy_tab:
     if toy_tab.open:
@@ -225,19 +287,30 @@ with toy_tab:
             n_points = st.select_slider("training points", options=cached.TOY_SIZES, value=cached.DEFAULT_TOY_SIZE,
                                         key=POINTS_KEY, bind="query-params")
         noise = round(float(noise), 2)
+        toy = (shape, noise, int(n_points))
+        toy_live = cached.toy_coverage(*toy, settings.seed, states)
         with st.spinner("Training the two 2-D networks"):
-            grid_x, grid_y, boundaries = cached.toy_boundaries(shape, noise, int(n_points), keep_prob, settings.seed)
-        X_toy, _, y_toy, _ = cached.toy_data(shape, noise, int(n_points), settings.seed)
+            grid_x, grid_y, boundaries = cached.toy_boundaries(*toy, keep_prob, settings.seed)
+        X_toy, _, y_toy, _ = cached.toy_data(*toy, settings.seed)
+
+        def boundary_figure(name: str, q: float):
+            """The map of the model `name` ("no dropout" or "dropout") of the toy networks at keep_prob q."""
+            proba, train_error, test_error, _ = cached.toy_boundaries(*toy, q, settings.seed)[2][name]
+            label = name if name == "no dropout" else f"dropout, keep_prob {q:.2f}"
+            return figures.decision_boundary(
+                grid_x, grid_y, proba, X_toy, y_toy,
+                title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error")
+
         boundary_columns = st.columns(2)
-        for column, (name, (proba, train_error, test_error, _)) in zip(boundary_columns, boundaries.items(),
-                                                                        strict=True):
-            label = name if name == "no dropout" else f"dropout, keep_prob {keep_prob:.2f}"
-            with column:
-                st.plotly_chart(figures.decision_boundary(
-                    grid_x, grid_y, proba, X_toy, y_toy,
-                    title=f"{label}: train {100 * train_error:.0f}%, test {100 * test_error:.1f}% error"),
-                    width="stretch", key=f"lab_boundary_{name.replace(' ', '_')}")
+        with boundary_columns[0]:  # the network without dropout is the same at every keep_prob: one state
+            live_chart("lab_boundary_no_dropout", lambda q: boundary_figure("no dropout", keep_prob), keep_prob,
+                       depends_on=(*toy, settings.seed), live=toy_live.complete)
+        with boundary_columns[1]:
+            live_chart("lab_boundary_dropout", lambda q: boundary_figure("dropout", q), keep_prob,
+                       depends_on=(*toy, settings.seed), live=toy_live.complete)
         st.caption(f"Test error is measured on {cached.TOY_TEST_POINTS} fresh points from the same distribution.")
+        if not toy_live.complete:
+            _not_live(toy_live)
         notice = text.toy_notice(boundaries, keep_prob=keep_prob)
 
 if notice:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page_via_home, open_view, show_view
+from tests.conftest import chart_specs, open_page_via_home, open_view, show_view
 from ui.cached import training as cached
 
 PAGE = "pages/inference.py"
@@ -28,7 +26,7 @@ def _open(query: dict[str, str], view: str | None = None) -> AppTest:
 
 
 def _charts(at: AppTest) -> dict[str, dict]:
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = chart_specs(at)
     return {spec["layout"]["title"]["text"]: spec for spec in specs}
 
 

@@ -80,3 +80,9 @@ def test_not_learned_follows_the_training_lab_rule():
     assert words.has_learned(0.49) and not words.has_learned(0.5)
     warning = words.not_learned_warning(0.05, 0.891, 0.912, 40)
     assert "keep_prob 0.05" in warning and "89% of its own training images" in warning and "91% of the test" in warning
+
+
+def test_the_not_live_reason_gives_the_passes_it_would_take():
+    reason = words.not_live_reason("this chart's averages", 3000)
+    assert reason.startswith("This chart's averages come from up to 3000 Monte-Carlo passes at each keep_prob")
+    assert "not computed ahead of time" in reason and "all 21 keep_prob values" in reason

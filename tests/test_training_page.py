@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 
@@ -10,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import mlp
-from tests.conftest import open_page_via_home, open_view, show_view
+from tests.conftest import chart_specs, open_page_via_home, open_view, show_view
 from ui import training_text as text
 from ui.cached import training as cached
 
@@ -26,11 +25,12 @@ def _open(query: dict[str, str], view: str | None = None) -> AppTest:
 
 
 def _trace_names(at: AppTest) -> list[str]:
-    return [trace.get("name", "") for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]]
+    return [trace.get("name", "") for spec in chart_specs(at) for trace in spec["data"]]
 
 
 def _chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    """The titles of every chart on the page, st.plotly_chart and live charts (ui.live) alike."""
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
 
 
 @pytest.mark.parametrize("keep_prob", ["0", "0.5", "1"])
@@ -69,7 +69,7 @@ def test_every_control():
     at.run()
     assert not at.exception
     assert any("input 0.80" in name for name in _trace_names(at))
-    epochs_shown = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+    epochs_shown = [trace for spec in chart_specs(at) for trace in spec["data"]
                     if trace.get("name", "").startswith("test, no dropout")]
     assert epochs_shown
     show_view(at, VIEW, "Decision boundaries")
@@ -87,8 +87,7 @@ def test_the_sweep_runs_only_when_asked():
     at.button(key="lab_sweep").click().run()
     assert not at.exception
     assert any("Error against keep_prob" in title for title in _chart_titles(at))
-    sweep = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                 if "Error against keep_prob" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    sweep = next(spec for spec in chart_specs(at) if "Error against keep_prob" in spec["layout"]["title"]["text"])
     assert len(sweep["data"]) == 4  # test and train for each of the two designs
     rows = [(design, q, units, *cached.sweep_point(100, q, units, 0)) for design, q, units in cached.sweep_plan()]
     assert [s.value for s in at.success] == [f"**What to notice:** {text.sweep_notice(cached.sweep_table(rows))}"]

@@ -6,12 +6,15 @@ temporary folder, and shrinks the "default settings" so that a whole plan trains
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from core import mlp
-from tests.conftest import open_view
+from tests.conftest import decode_arrays, live_data, live_state, open_view
+from ui import live
 from ui.cached import precompute, store
 from ui.cached import training as cached
 from ui.state import SEED_MAX
@@ -26,8 +29,7 @@ def store_on(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def small_defaults(store_on, monkeypatch):
+def _shrink(monkeypatch) -> None:
     """The pages' default settings made small (valid widget values), so a plan trains in seconds."""
     monkeypatch.setattr(cached, "DEFAULT_TRAIN_SIZE", 100)
     monkeypatch.setattr(cached, "DEFAULT_EPOCHS", 5)
@@ -36,7 +38,32 @@ def small_defaults(store_on, monkeypatch):
     monkeypatch.setattr(cached, "DEFAULT_MC_MAX_K", 20)
     monkeypatch.setattr(cached, "DEFAULT_REPEATS", 2)
     monkeypatch.setattr(cached, "TOY_EPOCHS", 5)
+
+
+@pytest.fixture
+def small_defaults(store_on, monkeypatch):
+    _shrink(monkeypatch)
     return store_on
+
+
+@pytest.fixture(scope="module")
+def _filled_folder(tmp_path_factory):
+    """A store holding the whole plan (every keep_prob of the slider) of the small defaults: filled once for the
+    module (a few seconds), then only read."""
+    folder = tmp_path_factory.mktemp("filled_store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(store.STORE_ENV, str(folder))
+        _shrink(patch)
+        precompute.run(precompute.plan())
+    return folder
+
+
+@pytest.fixture
+def filled_store(_filled_folder, monkeypatch):
+    """The small defaults with the store filled at all 21 keep_prob values of the slider."""
+    monkeypatch.setenv(store.STORE_ENV, str(_filled_folder))
+    _shrink(monkeypatch)
+    return _filled_folder
 
 
 def _no_training(monkeypatch):
@@ -208,3 +235,101 @@ def test_toy_networks_do_not_diverge_at_small_keep_prob(shape, keep_prob):
     result = cached.train_toy(shape, cached.UNCERTAINTY_NOISE[shape], cached.DEFAULT_TOY_SIZE, keep_prob, 0)
     assert all(np.isfinite(w).all() for w in result.network.weights)
     assert np.isfinite(result.history["train_loss"]).all()
+
+
+# --- live views: with every keep_prob stored, the default views follow the slider; elsewhere they say why not ---
+
+LAB = ("pages/training_lab.py", "lab_view")
+INFERENCE = ("pages/inference.py", "inf_view")
+LIVE_VIEWS = [(*LAB, "Learning curves"), (*LAB, "Misclassified digits"), (*LAB, "Decision boundaries"),
+              (*INFERENCE, "Weight scaling vs MC")]
+
+
+def _elements(at) -> list:
+    return [node for node in at._tree if getattr(node, "type", None) == "bidi_component"]
+
+
+def _not_live_captions(at) -> list[str]:
+    return [caption.value for caption in at.caption if caption.value.startswith(live.NOT_LIVE)]
+
+
+def _spec_text(spec) -> str:
+    """A Plotly spec as comparable text: typed arrays decoded, NaN equal to NaN."""
+    return json.dumps(decode_arrays(spec), sort_keys=True)
+
+
+def _drawn_without_live(page: str, key: str, view: str, keep_prob: float):
+    """The view at keep_prob with the live part off (as when plotly.js cannot load): st.plotly_chart and plain
+    st.metric, each built for that keep_prob alone."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    live.clear_cache()
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in {"keep_prob": str(keep_prob), key: view}.items():
+        at.query_params[name] = value
+    at.session_state[live.LIVE_FAILED_KEY] = True
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize(("page", "key", "view"), LIVE_VIEWS, ids=[view for *_, view in LIVE_VIEWS])
+def test_with_a_filled_store_the_default_views_are_live(filled_store, monkeypatch, page, key, view):
+    """Every chart and headline row of the view is a ui.live component, built from stored runs only (training
+    fails here), within the payload bound, and its state at each keep_prob is what the page draws there."""
+    _no_training(monkeypatch)
+    at = open_view(page, key, view, {"keep_prob": "0.5"}, timeout=120)
+    elements = _elements(at)
+    assert elements and not at.get("plotly_chart"), view
+    assert not _not_live_captions(at), view
+    assert sum(len(json.loads(element.proto.json)["bundle"]) for element in elements) <= live.MAX_BUNDLE_BYTES
+    for keep_prob in (0.05, 0.8):
+        drawn = _drawn_without_live(page, key, view, keep_prob)
+        charts = {node.key: json.loads(node.proto.spec) for node in drawn._tree
+                  if getattr(node, "type", None) == "plotly_chart"}
+        metrics = {metric.label: metric.value for metric in drawn.metric}
+        for element in elements:
+            state = live_state(element, keep_prob)
+            if live_data(element)["bundle"]["kind"] == "metrics":
+                assert state and all(metrics.get(label) == value for label, value in state.items()), (view, keep_prob)
+                continue
+            expected = charts[element.key.removeprefix("live_")]
+            assert _spec_text(state["data"]) == _spec_text(expected["data"]), (view, element.key, keep_prob)
+            assert _spec_text(state["layout"]) == _spec_text(expected["layout"]), (view, element.key, keep_prob)
+
+
+@pytest.mark.parametrize(("page", "key", "view", "query", "says"), [
+    (*LAB, "Learning curves", {"seed": "1"}, "for seed 0 only; for seed 1"),
+    (*LAB, "Learning curves", {"keep_prob": "0.33"}, "keep_prob 0.33 lies between the slider's steps"),
+    (*LAB, "Misclassified digits", {"lab_epochs": "10"}, "for the default settings only"),
+    (*LAB, "Decision boundaries", {"lab_points": "50"}, "for the default settings only"),
+    (*INFERENCE, "Weight scaling vs MC", {"inf_repeats": "3"}, "for the default settings only"),
+    (*INFERENCE, "Why: the ReLU", {}, "not computed ahead of time"),
+    (*INFERENCE, "Uncertainty", {}, "not computed ahead of time"),
+], ids=["seed", "off-grid", "epochs", "points", "repeats", "relu", "uncertainty"])
+def test_outside_the_store_a_view_is_drawn_on_release_and_says_why(filled_store, page, key, view, query, says):
+    at = open_view(page, key, view, {"keep_prob": "0.5", **query}, timeout=120)
+    charts = [node for node in _elements(at) if live_data(node)["bundle"]["kind"] == "chart"]
+    assert at.get("plotly_chart") and not charts, view
+    assert not any(live_data(node)["bundle"]["kind"] == "metrics" for node in _elements(at)), view
+    captions = _not_live_captions(at)
+    assert len(captions) == 1 and says in captions[0], captions
+
+
+def test_a_store_still_being_filled_says_how_far_it_is(filled_store):
+    missing = cached.lab_default_run(0.3, 0)
+    path = store._path(missing.key())
+    saved = path.read_bytes()
+    path.unlink()
+    try:
+        at = open_view(*LAB, "Learning curves", {"keep_prob": "0.5"}, timeout=120)
+        captions = _not_live_captions(at)
+        assert len(captions) == 1 and "still being trained ahead of time (20 of 21 done)" in captions[0], captions
+    finally:
+        path.write_bytes(saved)

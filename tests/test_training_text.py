@@ -133,3 +133,21 @@ def test_the_toy_notice_counts_only_differences_beyond_the_test_sample():
     worse = text.toy_notice(_toy(10, 35, 60, train_dropout=0.4), keep_prob=0.05)
     assert "does worse" in worse and "underfits" in worse and "40%" in worse
     assert text.toy_notice(_toy(0, 0, 60, train_dropout=0.0), keep_prob=1.0).startswith("nothing is dropped")
+
+
+def test_the_not_live_reason_names_the_case():
+    base = {"stored": 21, "needed": 21, "store_on": True, "on_grid": True, "keep_prob": 0.5, "default_settings": True,
+            "seed": 0, "default_seed": 0}
+    said = {case: text.not_live_reason("This view's networks", **{**base, **change}) for case, change in {
+        "off": {"store_on": False}, "grid": {"on_grid": False, "keep_prob": 0.33}, "seed": {"seed": 4},
+        "settings": {"default_settings": False, "seed": 4}, "filling": {"stored": 5},
+    }.items()}
+    assert "keeps no store" in said["off"] and "trained at all 21 keep_prob values" in said["off"]
+    assert "keep_prob 0.33 lies between the slider's steps of 0.05" in said["grid"]
+    assert "for seed 0 only; for seed 4 they are trained when asked for" in said["seed"]
+    assert "for the default settings only" in said["settings"] and "seed" not in said["settings"]
+    assert "still being trained ahead of time (5 of 21 done)" in said["filling"]
+    assert all(sentence.startswith(("This view's networks", "keep_prob")) and sentence.endswith(".")
+               for sentence in said.values())
+    computed = text.not_live_reason("The curves", **{**base, "default_settings": False}, verb="computed")
+    assert "computed ahead of time" in computed and "trained" not in computed

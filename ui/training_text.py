@@ -217,3 +217,27 @@ def toy_notice(boundaries: Mapping[str, tuple], *, keep_prob: float) -> str:
     underfits = (f" With keep_prob {keep_prob:.2f} it underfits: it gets {100 * train_dropout:.0f}% of its own "
                  "training points wrong." if train_dropout > train_plain + UNDERFIT_MARGIN else "")
     return f"{numbers}; {disagree}: here dropout does worse on fresh points, beyond the test sample's luck.{underfits}"
+
+
+def not_live_reason(subject: str, *, stored: int, needed: int, store_on: bool, on_grid: bool, keep_prob: float,
+                    default_settings: bool, seed: int, default_seed: int, verb: str = "trained") -> str:
+    """Why a view's charts do not follow keep_prob while the slider moves: its results at the slider's values are
+    not all in the store of results computed ahead of time, and computing them on a page view would take too long.
+
+    subject: what is missing, plural ("The two networks of these settings"); stored / needed: how many of the
+    results at the slider's keep_prob values are there; the rest picks the case.
+    """
+    if not store_on:
+        return (f"{subject} would have to be {verb} at all 21 keep_prob values of the slider, and this server keeps "
+                f"no store of results {verb} ahead of time.")
+    if not on_grid:
+        return (f"keep_prob {keep_prob:g} lies between the slider's steps of 0.05, and only those steps are {verb} "
+                "ahead of time.")
+    if default_settings and seed != default_seed:
+        return (f"{subject} are {verb} ahead of time at all 21 keep_prob values for seed {default_seed} only; "
+                f"for seed {seed} they are {verb} when asked for.")
+    if not default_settings:
+        return (f"{subject} are {verb} ahead of time at all 21 keep_prob values for the default settings only; "
+                f"for these settings they are {verb} when asked for.")
+    return (f"{subject} are still being {verb} ahead of time ({stored} of {needed} done); reload the page in a few "
+            "minutes.")

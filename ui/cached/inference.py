@@ -145,3 +145,13 @@ def entropy_sentence(entropy, wrong) -> str:
     if share >= 0.5:
         return f"On the left, every test digit: {numbers}, so a high entropy flags a likely mistake."
     return f"On the left, every test digit: {numbers}; here the entropy does not tell right from wrong."
+
+
+def not_live_reason(subject: str, passes: int) -> str:
+    """Why a view of Monte-Carlo passes does not follow keep_prob while the slider moves (ui.live.not_live_notice).
+
+    subject: what the passes draw ("this chart's averages"); passes: how many passes one keep_prob costs, at most.
+    """
+    return (f"{subject[:1].upper()}{subject[1:]} come from up to {passes} Monte-Carlo passes at each keep_prob, "
+            "which are not computed ahead of time; computing them at all 21 keep_prob values of the slider would "
+            "make this view take many seconds to open.")

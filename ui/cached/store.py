@@ -46,11 +46,21 @@ def store_dir() -> Path | None:
     return (Path(setting) if setting else DEFAULT_DIR) / code_version()
 
 
-def _path(key: tuple) -> Path | None:
-    folder = store_dir()
+def _path(key: tuple, folder: Path | None = None) -> Path | None:
+    folder = folder or store_dir()
     if folder is None:
         return None
     return folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:24] + ".npz")
+
+
+def count_stored(keys) -> int:
+    """How many of `keys` have a file in the store (0 when it is off). A look at the folder only, no file is
+    read: cheap enough for every rerun of a page that asks "are all 21 runs of these settings there?". A
+    damaged file counts here, and as missing once it is read (`load_arrays`)."""
+    folder = store_dir()
+    if folder is None:
+        return 0
+    return sum(_path(key, folder).exists() for key in keys)
 
 
 def has(key: tuple) -> bool:

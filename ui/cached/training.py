@@ -24,6 +24,7 @@ import streamlit as st
 from core import mlp
 from core.data import load_digits, make_toy_2d, train_test_split
 from ui.cached import store
+from ui.state import DEFAULT_SEED
 
 # --- bounds and defaults shared by the two pages (every control is bounded by these) ---------------
 
@@ -59,7 +60,7 @@ TOY_EPOCHS = 300  # long enough for the network without dropout to fit the noise
 TOY_BATCH = 25
 TOY_LEARNING_RATE = 0.05  # SGD with momentum, like the digits
 TOY_MAX_NORM = 3.0  # the paper's max-norm cap: without it, keep_prob <= 0.15 (kept units scaled by 7-20x) diverges
-TOY_GRID = 90  # grid points per side of the decision-boundary maps
+TOY_GRID = 50  # grid points per side of the decision-boundary maps (live: 21 maps of 50x50 float32 stay under 1 MB)
 UNCERTAINTY_NOISE = {"moons": 0.3, "spirals": 0.1}  # the Inference lesson's toy sets: spirals need less noise
 UNCERTAINTY_GRID = 60  # ... and of the MC-dropout maps (T passes per point: a coarser grid keeps them quick)
 
@@ -149,6 +150,10 @@ class DigitsRun:
     def without_dropout(self) -> DigitsRun:
         return DigitsRun(self.n_train, 1.0, 1.0, self.epochs, self.width, self.seed)
 
+    def at(self, keep_prob: float) -> DigitsRun:
+        """These settings at another hidden keep_prob (a state of a live chart)."""
+        return replace(self, keep_prob=float(keep_prob))
+
     def iterate(self) -> Iterator[mlp.TrainResult]:
         X_pool, X_test, y_pool, y_test = digits_split(self.seed)
         return mlp.train_iter(X_pool[: self.n_train], y_pool[: self.n_train], X_test, y_test,
@@ -218,7 +223,7 @@ def is_trained(run: DigitsRun) -> bool:
     return _remembered(run.key()) is not None and _remembered(run.without_dropout().key()) is not None
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)  # 24: a live view reads the 21 keep_prob values in turn
 def misclassified(run: DigitsRun, limit: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Test images the dropout model gets wrong: (images (K, 64), true, predicted, n wrong, n wrong without)."""
     _, X_test, _, y_test = digits_split(run.seed)
@@ -229,7 +234,7 @@ def misclassified(run: DigitsRun, limit: int = 16) -> tuple[np.ndarray, np.ndarr
     return X_test[shown], y_test[shown], predicted[shown], int(wrong.size), int((baseline != y_test).sum())
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def sparsity(run: DigitsRun) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
     """Per model ("no dropout" first, then the dropout run): the mean share of hidden units at 0 per layer, and
     each last-layer unit's mean activation."""
@@ -315,7 +320,7 @@ def toy_grid(shape: str, noise: float, n_points: int, seed: int, size: int = TOY
     return grid_x, grid_y, np.column_stack([xx.ravel(), yy.ravel()])
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
     """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error, test error, and which test points
     it gets wrong (TOY_TEST_POINTS,) bool (so the two models can be compared point by point)."""
@@ -352,7 +357,7 @@ def mc_curve_key(run: DigitsRun, max_k: int, repeats: int) -> tuple:
     return ("mc_curve", *run.key(), max_k, repeats)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def mc_curve(run: DigitsRun, max_k: int, repeats: int) -> tuple[np.ndarray, np.ndarray, float]:
     """ks, MC test errors (repeats, len(ks)) and the weight-scaling test error of the dropout model.
 
@@ -405,6 +410,57 @@ def ambiguous_digits(run: DigitsRun, n_samples: int):
     chosen = np.argsort(entropy)[::-1][:AMBIGUOUS_SHOWN]
     wrong = mean.argmax(axis=1) != y_test
     return X_test[chosen], y_test[chosen], mean[chosen], samples[:, chosen].std(axis=0), entropy, wrong
+
+
+# --- live views: are a view's results at every keep_prob in the disk store? --------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many of the results a view reads at the slider's keep_prob values are in the disk store.
+
+    A view of these lessons follows the slider live only when all of them are (`complete`): its charts are
+    then built at every keep_prob from stored results, and nothing is trained on a page view.
+    """
+
+    stored: int
+    needed: int
+    default_settings: bool  # the page's settings (seed aside) are those ui.cached.precompute stores
+    seed: int
+
+    @property
+    def complete(self) -> bool:
+        return self.needed > 0 and self.stored == self.needed
+
+    @property
+    def precomputed(self) -> bool:
+        """Whether ui.cached.precompute trains these settings ahead of time (the defaults, the default seed)."""
+        return self.default_settings and self.seed == DEFAULT_SEED
+
+
+def _coverage(keys: list[tuple], default_settings: bool, seed: int) -> Coverage:
+    unique = set(keys)
+    return Coverage(store.count_stored(unique), len(unique), default_settings, seed)
+
+
+def digits_coverage(run: DigitsRun, keep_probs) -> Coverage:
+    """The run at every keep_prob and its no-dropout partner (Training lab's digits views)."""
+    return _coverage([run.at(q).key() for q in keep_probs] + [run.without_dropout().key()],
+                     run == lab_default_run(run.keep_prob, run.seed), run.seed)
+
+
+def toy_coverage(shape: str, noise: float, n_points: int, seed: int, keep_probs) -> Coverage:
+    """The toy network at every keep_prob and at 1 (Training lab's decision boundaries)."""
+    return _coverage([toy_key(shape, noise, n_points, q, seed) for q in (*keep_probs, 1.0)],
+                     (shape, round(noise, 4), n_points) == (TOY_SHAPES[0], round(DEFAULT_TOY_NOISE, 4),
+                                                            DEFAULT_TOY_SIZE), seed)
+
+
+def mc_curve_coverage(run: DigitsRun, max_k: int, repeats: int, keep_probs) -> Coverage:
+    """Inference's Monte-Carlo curve at every keep_prob (ui.cached.precompute stores each with its run)."""
+    return _coverage([mc_curve_key(run.at(q), max_k, repeats) for q in keep_probs],
+                     run == inference_run(run.keep_prob, run.seed)
+                     and (max_k, repeats) == (DEFAULT_MC_MAX_K, DEFAULT_REPEATS), run.seed)
 
 
 # --- training ahead of time ------------------------------------------------------------------------

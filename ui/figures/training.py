@@ -200,7 +200,10 @@ def decision_boundary(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray,
     """p(class 1) over the plane as a diverging heatmap, the 0.5 contour as the boundary, and the points.
 
     grid_x: (G,), grid_y: (G,), proba: (G, G) with rows along grid_y; X: (N, 2), y: (N,) in {0, 1}.
+    The map is sent as float32 (7 digits, far more than the 2 its hover shows): half the bytes, so that a live
+    chart's 21 maps stay within ui.live's bound.
     """
+    proba = np.asarray(proba, dtype=np.float32)
     fig = go.Figure()
     fig.add_trace(go.Heatmap(x=grid_x, y=grid_y, z=proba, zmin=0, zmax=1, colorscale=DIVERGING, opacity=0.75,
                              colorbar={"title": {"text": "p(class 1)"}, "len": 0.8},
