@@ -105,8 +105,9 @@ def forward_pass_at(q: float):
 
 
 live_chart("self_check_forward_pass", forward_pass_at, keep_prob, depends_on=(seed,))
-st.caption(f"Eight units of a hidden layer during one training step, with the mask that seed {seed} "
-           f"draws at keep_prob {keep_prob:.2f}. The outputs are not shown: predicting them is your job. "
+st.caption(f"The forward pass the questions use: eight units of a hidden layer during one training step, their "
+           f"activations before dropout and the mask that seed {seed} draws at keep_prob {keep_prob:.2f} (blue kept, "
+           "grey dropped). The outputs are not shown: predicting them is your job. "
            f"Numbers within {REL_TOL:.0%} (or 0.005) of the answer count as right, so two decimals are enough.")
 
 def show_feedback(question) -> None:

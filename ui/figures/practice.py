@@ -26,12 +26,14 @@ def forward_pass_figure(activations, mask, keep_prob: float) -> go.Figure:
     for label, selected, colour in (("kept (m = 1)", mask, KEPT), ("dropped (m = 0)", ~mask, DROPPED)):
         fig.add_trace(go.Bar(
             x=units[selected], y=activations[selected], name=label, marker_color=colour, width=BAR_WIDTH,
-            text=[f"a = {v:.1f}" for v in activations[selected]], textposition="outside", cliponaxis=False,
+            text=[f"{v:.1f}" for v in activations[selected]], textposition="outside", cliponaxis=False,
+            textfont={"size": 13}, constraintext="none",  # readable above a phone's narrow bars
             hovertemplate="unit %{x}<br>activation a = %{y:.1f}<br>" + label + "<extra></extra>",
         ))
     n_kept = int(mask.sum())
-    title = f"The forward pass the questions use: {n_kept} of {mask.size} units kept at keep_prob {keep_prob:.2f}"
-    style(fig, title, "unit", "activation a (before dropout)", height=320)
+    # Short enough for a phone's 390 px (the caption below says these are the questions' units).
+    title = f"{n_kept} of {mask.size} units kept at keep_prob {keep_prob:.2f}"
+    style(fig, title, "unit", "activation a", height=320)
     fig.update_xaxes(tickmode="array", tickvals=units, ticktext=[str(u) for u in units],
                      range=[0.5 - BAR_WIDTH / 2, activations.size + 0.5 + BAR_WIDTH / 2])
     fig.update_yaxes(range=[0, max(2.3, float(activations.max()) * 1.2)])
