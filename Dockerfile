@@ -17,6 +17,8 @@ COPY assets ./assets
 # Train the default views of Training lab and Inference now (about 1.5 minutes), so that every replica
 # starts with them instead of training them in the background.
 RUN python -m ui.cached.precompute
+# plotly.js for the live charts, copied from the installed plotly package into static/ (served at app/static/).
+RUN python -c "from ui.live import ensure_plotly_js; assert ensure_plotly_js()"
 
 RUN useradd --create-home learner && chown -R learner .cache
 USER learner
