@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from tests.conftest import decode_arrays
 from ui.figures import inference as inference_figures
 from ui.figures import training as figures
 from ui.theme import MC_AVERAGE, REFERENCE, WITH_DROPOUT, WITHOUT_DROPOUT
@@ -102,6 +103,22 @@ def test_digit_grid_one_image_per_digit_and_titles():
     assert len(empty.data) == 0 and "No misclassified" in empty.layout.annotations[0].text
 
 
+def test_digit_grid_is_valid_plotly_and_its_cached_shape_holds_no_earlier_images():
+    """The grid reuses a figure built once per shape, unvalidated: rebuilt validated it must be the same figure,
+    and a second grid of the same shape shows its own images and titles, not the first one's."""
+    rng = np.random.default_rng(1)
+    first, second = rng.random((5, 64)), rng.random((5, 64))
+    figures.digit_grid(first, [1, 2, 3, 4, 5], [7, 7, 8, 9, 6], title="first", columns=4)
+    fig = figures.digit_grid(second, [0, 0, 0, 0, 0], [1, 2, 3, 4, 5], title="second", columns=4)
+    checked = go.Figure(fig.to_dict())  # raises on any invalid property
+    assert checked.layout.title.text == "<b>second</b>"
+    assert [a.text for a in checked.layout.annotations] == ["0 → 1", "0 → 2", "0 → 3", "0 → 4", "0 → 5"]
+    for k, trace in enumerate(checked.data):
+        np.testing.assert_array_equal(np.asarray(decode_arrays(trace.z)), second[k].reshape(8, 8))
+        assert trace.xaxis == ("x" if k == 0 else f"x{k + 1}") and trace.yaxis == ("y" if k == 0 else f"y{k + 1}")
+    assert checked.layout.yaxis5.scaleanchor == "x5" and checked.layout.xaxis8.visible is False
+
+
 def test_decision_boundary_has_map_contour_and_both_classes():
     grid = np.linspace(-1, 1, 5)
     proba = np.tile(np.linspace(0, 1, 5), (5, 1))
@@ -154,3 +171,14 @@ def test_entropy_histogram_splits_right_and_wrong():
     fig = inference_figures.entropy_histogram(np.array([0.1, 0.2, 1.5]), np.array([False, False, True]))
     assert [t.name for t in fig.data] == ["correct (2)", "misclassified (1)"]
     _titled(fig)
+
+
+@pytest.mark.parametrize("builder", [figures.error_curves, figures.loss_curves, figures.gap_curves])
+def test_the_curves_are_valid_plotly_when_rebuilt_validated(builder):
+    """The curve builders skip Plotly's validation for speed (a live chart builds them 21 times); rebuilt validated
+    they must still be the same figure."""
+    fig = builder(_history(7, 0.03), _history(7, 0.05), keep_prob=0.5, keep_prob_input=0.8, epochs=10)
+    checked = go.Figure(fig.to_dict())  # raises on any invalid property
+    assert checked.layout.title.text and checked.layout.template.layout.paper_bgcolor is not None
+    assert checked.to_plotly_json()["layout"]["xaxis"]["range"] == [0.5, 10.5]
+    assert len(checked.data) == len(fig.data) and all(trace.type == "scatter" for trace in checked.data)

@@ -4,14 +4,17 @@ go.Figure out."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from ui.theme import DIVERGING, PALETTE, REFERENCE, WITH_DROPOUT, WITHOUT_DROPOUT, style
+from ui.theme import DIVERGING, PALETTE, REFERENCE, WITH_DROPOUT, WITHOUT_DROPOUT, house_figure, style
 
 TRAIN_DASH = "dot"  # training-set curves are dotted, test-set curves solid
 EVAL_DASH = "dashdot"  # the dropout run's training loss measured with dropout off
@@ -23,28 +26,44 @@ def _model_label(keep_prob: float, keep_prob_input: float) -> str:
     return f"dropout {keep_prob:.2f}"
 
 
+def _line(x, y, name: str, colour: str, width: int, hovertemplate: str, dash: str | None = None) -> dict:
+    """One curve as a plain-dict Plotly trace (ui.theme.house_figure: built without Plotly's validation)."""
+    line = {"color": colour, "width": width} | ({"dash": dash} if dash else {})
+    return {"type": "scatter", "x": np.asarray(x), "y": np.asarray(y), "mode": "lines", "name": name, "line": line,
+            "hovertemplate": hovertemplate}
+
+
+def _epoch_axis(epochs: int | None, **axis) -> dict:
+    """The epoch axis: fixed to the planned epochs when given, so that it does not jump while the curves grow."""
+    return axis | ({"range": [0.5, epochs + 0.5]} if epochs is not None else {})
+
+
+# The four curves' names under the plot, two per row, where they cover no data (and the margin they need).
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0, "entrywidth": 0.5,
+                "entrywidthmode": "fraction"}
+MARGIN_LEGEND_BELOW = {"l": 78, "r": 20, "t": 60, "b": 120}
+
+
 def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
                  keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 460) -> go.Figure:
     """Train (dotted) and test (solid) error per epoch, with and without dropout, on the same axes (percent).
     Both are measured after the epoch with dropout off (the network as it is used), which the names say.
 
     epochs: the planned number of epochs, so the x axis does not jump while the curves grow.
+    Speed: plain-dict traces on the house layout (a live chart builds it at 21 keep_prob values);
+    tests/test_training_figures.py rebuilds it validated.
     """
-    fig = go.Figure()
+    traces = []
     for history, name, colour in ((without_dropout, "no dropout", WITHOUT_DROPOUT),
                                   (with_dropout, _model_label(keep_prob, keep_prob_input), WITH_DROPOUT)):
-        fig.add_trace(go.Scatter(x=history["epoch"], y=100 * history["test_error"], mode="lines",
-                                 name=f"test, {name}", line={"color": colour, "width": 3},
-                                 hovertemplate="epoch %{x}<br>test error %{y:.2f}%<extra></extra>"))
-        fig.add_trace(go.Scatter(x=history["epoch"], y=100 * history["train_error"], mode="lines",
-                                 name=f"train (dropout off), {name}" if name != "no dropout" else f"train, {name}",
-                                 line={"color": colour, "width": 2, "dash": TRAIN_DASH},
-                                 hovertemplate="epoch %{x}<br>train error %{y:.2f}% (dropout off)<extra></extra>"))
-    _epoch_axis(fig, epochs)
-    fig.update_yaxes(rangemode="tozero")
-    style(fig, "Error: train (dotted) and test (solid)", "epoch", "error (%), dropout off", height=height)
-    _legend_below(fig)
-    return fig
+        traces.append(_line(history["epoch"], 100 * history["test_error"], f"test, {name}", colour, 3,
+                            "epoch %{x}<br>test error %{y:.2f}%<extra></extra>"))
+        traces.append(_line(history["epoch"], 100 * history["train_error"],
+                            f"train (dropout off), {name}" if name != "no dropout" else f"train, {name}", colour, 2,
+                            "epoch %{x}<br>train error %{y:.2f}% (dropout off)<extra></extra>", dash=TRAIN_DASH))
+    return house_figure(traces, "Error: train (dotted) and test (solid)", "epoch", "error (%), dropout off",
+                        height=height, xaxis=_epoch_axis(epochs), yaxis={"rangemode": "tozero"}, legend=LEGEND_BELOW,
+                        margin=MARGIN_LEGEND_BELOW)
 
 
 def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
@@ -53,57 +72,40 @@ def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, ke
     as trained) and, for the dropout run, its training loss measured with dropout off (dash-dot), log scale.
 
     The last trace needs the history column train_loss_eval; it is left out when the history has none, and when
-    nothing is dropped (keep_prob = keep_prob_input = 1: it would repeat the training curve)."""
-    fig = go.Figure()
+    nothing is dropped (keep_prob = keep_prob_input = 1: it would repeat the training curve). Plain-dict traces on
+    the house layout, as error_curves."""
+    traces = []
     dropout_label = _model_label(keep_prob, keep_prob_input)
     for history, name, colour in ((without_dropout, "no dropout", WITHOUT_DROPOUT),
                                   (with_dropout, dropout_label, WITH_DROPOUT)):
-        fig.add_trace(go.Scatter(x=history["epoch"], y=history["test_loss"], mode="lines",
-                                 name=f"test, {name}", line={"color": colour, "width": 3},
-                                 hovertemplate="epoch %{x}<br>test loss %{y:.3f}<extra></extra>"))
-        fig.add_trace(go.Scatter(x=history["epoch"], y=history["train_loss"], mode="lines",
-                                 name=f"train (dropout on), {name}" if name != "no dropout" else f"train, {name}",
-                                 line={"color": colour, "width": 2, "dash": TRAIN_DASH},
-                                 hovertemplate="epoch %{x}<br>training objective %{y:.3f} (as trained)"
-                                               "<extra></extra>"))
+        traces.append(_line(history["epoch"], history["test_loss"], f"test, {name}", colour, 3,
+                            "epoch %{x}<br>test loss %{y:.3f}<extra></extra>"))
+        traces.append(_line(history["epoch"], history["train_loss"],
+                            f"train (dropout on), {name}" if name != "no dropout" else f"train, {name}", colour, 2,
+                            "epoch %{x}<br>training objective %{y:.3f} (as trained)<extra></extra>", dash=TRAIN_DASH))
     if "train_loss_eval" in with_dropout and (keep_prob < 1.0 or keep_prob_input < 1.0):  # else: the same curve
-        fig.add_trace(go.Scatter(x=with_dropout["epoch"], y=with_dropout["train_loss_eval"], mode="lines",
-                                 name=f"train (dropout off), {dropout_label}",
-                                 line={"color": WITH_DROPOUT, "width": 2, "dash": EVAL_DASH},
-                                 hovertemplate="epoch %{x}<br>training loss, dropout off %{y:.3f}<extra></extra>"))
-    _epoch_axis(fig, epochs)
-    fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only
-    style(fig, "Cross-entropy loss (log scale)", "epoch", "loss (dotted: as trained, dropout on)", height=height)
-    _legend_below(fig)
-    return fig
+        traces.append(_line(with_dropout["epoch"], with_dropout["train_loss_eval"],
+                            f"train (dropout off), {dropout_label}", WITH_DROPOUT, 2,
+                            "epoch %{x}<br>training loss, dropout off %{y:.3f}<extra></extra>", dash=EVAL_DASH))
+    return house_figure(traces, "Cross-entropy loss (log scale)", "epoch", "loss (dotted: as trained, dropout on)",
+                        height=height, xaxis=_epoch_axis(epochs),
+                        yaxis={"type": "log", "dtick": 1},  # ticks at powers of ten only
+                        legend=LEGEND_BELOW, margin=MARGIN_LEGEND_BELOW)
 
 
 def gap_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, keep_prob: float,
                keep_prob_input: float = 1.0, epochs: int | None = None, height: int = 400) -> go.Figure:
-    """The generalisation gap, test error minus train error (percentage points), per epoch."""
-    fig = go.Figure()
+    """The generalisation gap, test error minus train error (percentage points), per epoch. Plain-dict traces on
+    the house layout, as error_curves."""
+    traces = []
     for history, name, colour in ((without_dropout, "no dropout", WITHOUT_DROPOUT),
                                   (with_dropout, _model_label(keep_prob, keep_prob_input), WITH_DROPOUT)):
         gap = 100 * (history["test_error"] - history["train_error"])
-        fig.add_trace(go.Scatter(x=history["epoch"], y=gap, mode="lines", name=name,
-                                 line={"color": colour, "width": 3},
-                                 hovertemplate="epoch %{x}<br>gap %{y:.2f} points<extra></extra>"))
-    fig.add_hline(y=0, line={"color": REFERENCE, "width": 1})
-    _epoch_axis(fig, epochs)
-    style(fig, "Generalisation gap: test error − train error", "epoch", "gap (percentage points)", height=height)
-    return fig
-
-
-def _legend_below(fig: go.Figure) -> None:
-    """Four curves' names under the plot, two per row, where they cover no data."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0,
-                              "entrywidth": 0.5, "entrywidthmode": "fraction"},
-                      margin={"b": 120})
-
-
-def _epoch_axis(fig: go.Figure, epochs: int | None) -> None:
-    if epochs is not None:
-        fig.update_xaxes(range=[0.5, epochs + 0.5])
+        traces.append(_line(history["epoch"], gap, name, colour, 3, "epoch %{x}<br>gap %{y:.2f} points<extra></extra>"))
+    zero = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+            "line": {"color": REFERENCE, "width": 1}}
+    return house_figure(traces, "Generalisation gap: test error − train error", "epoch", "gap (percentage points)",
+                        height=height, xaxis=_epoch_axis(epochs), shapes=[zero])
 
 
 def sweep_figure(sweep: pd.DataFrame, *, height: int = 400) -> go.Figure:
@@ -164,9 +166,38 @@ def unit_activity_figure(mean_activation: dict[str, np.ndarray], *, height: int 
                  "number of units", height=height)
 
 
+_CELL_TITLE = "\u2063{}\u2063"  # stands for subplot k's title in the cached grid figure
+
+
+@lru_cache(maxsize=32)
+def _grid_figure_json(count: int, columns: int, height: int) -> str:
+    """The grid of `count` blank images, built the validated (slow) way once per shape, as JSON: its subplot
+    domains, axes, annotations and heatmap traces, with placeholder titles (see digit_grid)."""
+    rows = -(-count // columns)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[_CELL_TITLE.format(k) for k in range(count)],
+                        horizontal_spacing=0.02, vertical_spacing=0.12 / max(rows, 1) + 0.04)
+    for k in range(count):
+        fig.add_trace(go.Heatmap(z=np.zeros((8, 8)), zmin=0, zmax=1, colorscale="Greys", showscale=False,
+                                 hovertemplate="pixel (%{y}, %{x}) = %{z:.2f}<extra></extra>"),
+                      row=k // columns + 1, col=k % columns + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    for i in range(1, count + 1):  # every image square: subplot i's y axis is tied to its own x axis
+        suffix = "" if i == 1 else str(i)
+        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", scaleratio=1)
+    style(fig, _CELL_TITLE.format("title"), None, None, height=height, legend=False)
+    fig.update_annotations(font={"size": 14})
+    return pio.to_json(fig, validate=False)
+
+
 def digit_grid(images: np.ndarray, true_labels: Sequence[int], predicted: Sequence[int], *, title: str,
                columns: int = 8, height: int | None = None) -> go.Figure:
-    """Digits as 8x8 grey images in a grid, each titled "true → predicted". images: (K, 64) or (K, 8, 8) in [0, 1]."""
+    """Digits as 8x8 grey images in a grid, each titled "true → predicted". images: (K, 64) or (K, 8, 8) in [0, 1].
+
+    Speed: the grid is built validated once per shape (make_subplots and 2 axes per image cost ~70 ms); each call
+    fills in its images and titles without Plotly's validation (a live chart builds this figure 21 times).
+    tests/test_training_figures.py rebuilds it validated.
+    """
     images = np.asarray(images, dtype=float).reshape(-1, 8, 8)
     count = images.shape[0]
     if count == 0:
@@ -179,20 +210,13 @@ def digit_grid(images: np.ndarray, true_labels: Sequence[int], predicted: Sequen
     columns = max(1, min(columns, count))
     rows = -(-count // columns)
     titles = [f"{int(t)} → {int(p)}" for t, p in zip(true_labels, predicted, strict=True)]
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.02,
-                        vertical_spacing=0.12 / max(rows, 1) + 0.04)
-    for k in range(count):
-        fig.add_trace(go.Heatmap(z=images[k], zmin=0, zmax=1, colorscale="Greys", showscale=False,
-                                 hovertemplate="pixel (%{y}, %{x}) = %{z:.2f}<extra></extra>"),
-                      row=k // columns + 1, col=k % columns + 1)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed")
-    for i in range(1, count + 1):  # every image square: subplot i's y axis is tied to its own x axis
-        suffix = "" if i == 1 else str(i)
-        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", scaleratio=1)
-    style(fig, title, None, None, height=height or 60 + 150 * rows, legend=False)
-    fig.update_annotations(font={"size": 14})
-    return fig
+    spec = json.loads(_grid_figure_json(count, columns, height or 60 + 150 * rows))
+    for trace, image in zip(spec["data"], images, strict=True):
+        trace["z"] = image
+    for annotation, text in zip(spec["layout"]["annotations"], titles, strict=True):
+        annotation["text"] = text
+    spec["layout"]["title"]["text"] = f"<b>{title}</b>"
+    return go.Figure(data=spec["data"], layout=spec["layout"], _validate=False)
 
 
 def decision_boundary(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray, X: np.ndarray, y: np.ndarray, *,
