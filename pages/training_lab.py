@@ -1,5 +1,7 @@
 """Lesson "Training lab": dropout regularising a real network on the 8x8 digits, and on a 2-D toy set."""
 
+import functools
+
 import streamlit as st
 
 from core import mlp
@@ -261,8 +263,8 @@ to {cached.SWEEP_BASE_WIDTH} / keep_prob units, so that about {cached.SWEEP_BASE
                 bar.progress((i + 1) / len(plan), text=f"Training the sweep: {i + 1} of {len(plan)} networks")
             bar.empty()
             # The sweep does not depend on the sidebar's keep_prob: one state, kept mounted while the slider moves.
-            sweep = cached.sweep_table(rows)
-            live_chart("lab_sweep_chart", lambda q: figures.sweep_figure(sweep), keep_prob,
+            sweep = functools.cache(lambda: figures.sweep_figure(cached.sweep_table(rows)))  # built once, if at all
+            live_chart("lab_sweep_chart", lambda q: sweep(), keep_prob,
                        depends_on=(int(n_train), settings.seed, tuple(rows)))
             notice = text.sweep_notice(cached.sweep_table(rows))
 with toy_tab:
@@ -303,7 +305,8 @@ with toy_tab:
 
         boundary_columns = st.columns(2)
         with boundary_columns[0]:  # the network without dropout is the same at every keep_prob: one state
-            live_chart("lab_boundary_no_dropout", lambda q: boundary_figure("no dropout", keep_prob), keep_prob,
+            no_dropout = functools.cache(lambda: boundary_figure("no dropout", keep_prob))  # built once, if at all
+            live_chart("lab_boundary_no_dropout", lambda q: no_dropout(), keep_prob,
                        depends_on=(*toy, settings.seed), live=toy_live.complete)
         with boundary_columns[1]:
             live_chart("lab_boundary_dropout", lambda q: boundary_figure("dropout", q), keep_prob,

@@ -234,16 +234,21 @@ def misclassified(run: DigitsRun, limit: int = 16) -> tuple[np.ndarray, np.ndarr
     return X_test[shown], y_test[shown], predicted[shown], int(wrong.size), int((baseline != y_test).sum())
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)  # 24: a live view reads the 21 keep_prob values in turn
+def _hidden_activity(run: DigitsRun) -> tuple[list[float], np.ndarray]:
+    """One network's mean share of hidden units at 0 per layer on the test images, and each last-layer unit's mean
+    activation (cached per network, so that the partner without dropout is computed once for every keep_prob)."""
+    _, X_test, _, _ = digits_split(run.seed)
+    layers = mlp.hidden_activations(digits_result(run), X_test)
+    return [float(mlp.activation_sparsity(a).mean()) for a in layers], layers[-1].mean(axis=0)
+
+
 def sparsity(run: DigitsRun) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
     """Per model ("no dropout" first, then the dropout run): the mean share of hidden units at 0 per layer, and
     each last-layer unit's mean activation."""
-    _, X_test, _, _ = digits_split(run.seed)
     zero_fraction, unit_means = {}, {}
     for name, settings in (("no dropout", run.without_dropout()), (f"dropout {run.keep_prob:.2f}", run)):
-        layers = mlp.hidden_activations(digits_result(settings), X_test)
-        zero_fraction[name] = [float(mlp.activation_sparsity(a).mean()) for a in layers]
-        unit_means[name] = layers[-1].mean(axis=0)
+        zero_fraction[name], unit_means[name] = _hidden_activity(settings)
     return zero_fraction, unit_means
 
 
@@ -320,19 +325,24 @@ def toy_grid(shape: str, noise: float, n_points: int, seed: int, size: int = TOY
     return grid_x, grid_y, np.column_stack([xx.ravel(), yy.ravel()])
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)  # 24: a live view reads the 21 keep_prob values in turn
+def _toy_map(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
+    """One toy network's p(class 1) on the grid (G, G), train error, test error and which test points it gets wrong
+    (cached per network, so that the network without dropout is scored once for every keep_prob)."""
+    _, _, points = toy_grid(shape, noise, n_points, seed)
+    _, X_test, _, y_test = toy_data(shape, noise, n_points, seed)
+    result = toy_result(shape, noise, n_points, keep_prob, seed)
+    proba = mlp.predict_proba(result, points)[:, 1].reshape(TOY_GRID, TOY_GRID)
+    wrong = mlp.predict_proba(result, X_test).argmax(axis=1) != y_test
+    return proba, float(result.history["train_error"].iloc[-1]), float(wrong.mean()), wrong
+
+
 def toy_boundaries(shape: str, noise: float, n_points: int, keep_prob: float, seed: int):
     """For "no dropout" and "dropout": p(class 1) on the grid (G, G), train error, test error, and which test points
     it gets wrong (TOY_TEST_POINTS,) bool (so the two models can be compared point by point)."""
-    grid_x, grid_y, points = toy_grid(shape, noise, n_points, seed)
-    _, X_test, _, y_test = toy_data(shape, noise, n_points, seed)
-    out = {}
-    for name, q in (("no dropout", 1.0), ("dropout", keep_prob)):
-        result = toy_result(shape, noise, n_points, q, seed)
-        proba = mlp.predict_proba(result, points)[:, 1].reshape(TOY_GRID, TOY_GRID)
-        wrong = mlp.predict_proba(result, X_test).argmax(axis=1) != y_test
-        out[name] = (proba, float(result.history["train_error"].iloc[-1]), float(wrong.mean()), wrong)
-    return grid_x, grid_y, out
+    grid_x, grid_y, _ = toy_grid(shape, noise, n_points, seed)
+    return grid_x, grid_y, {name: _toy_map(shape, noise, n_points, q, seed)
+                            for name, q in (("no dropout", 1.0), ("dropout", keep_prob))}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
