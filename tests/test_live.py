@@ -125,3 +125,9 @@ def test_fallback_draws_plotly_charts_and_says_why():
     assert not [node for node in at._tree if getattr(node, "type", None) == "bidi_component"]
     assert any("could not load plotly.js" in caption.value for caption in at.caption)
     assert {m.label for m in at.metric} >= {"fraction kept", "scale 1 / keep_prob"}
+
+
+def test_not_live_draws_plain_charts_and_metrics():
+    at = open_page_via_home("pages/training_lab.py", {})  # the store is off in the suite: nothing to be live with
+    assert at.get("plotly_chart") and at.metric
+    assert any(caption.value.startswith(live.NOT_LIVE) for caption in at.caption)

@@ -251,12 +251,12 @@ def live_chart(key: str, build: Callable[[float], go.Figure], keep_prob: float, 
 
 
 def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob: float, *,
-                 depends_on: tuple = (), per_row: int | None = None) -> None:
+                 depends_on: tuple = (), per_row: int | None = None, live: bool = True) -> None:
     """Rows of st.metric whose values follow the keep_prob slider while it moves.
 
     The metrics are ordinary st.metric elements (drawn for keep_prob, `per_row` to a row, all in one row
     by default); the browser rewrites their value and delta text, from the values Python computed for
-    every slider value, while the slider is dragged.
+    every slider value, while the slider is dragged. live=False: the metrics for keep_prob alone (see live_chart).
     """
     metrics = list(build(keep_prob))
     per_row = per_row or len(metrics)
@@ -266,7 +266,7 @@ def live_metrics(key: str, build: Callable[[float], Sequence[Metric]], keep_prob
             for column, metric in zip(st.columns(per_row), row, strict=False):
                 column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color,
                               help=metric.help)
-        if not _live_failed():
+        if live and not _live_failed():
             states = keep_prob_states(keep_prob)
             bundle = _BUNDLES.get(("metrics", key, depends_on, states), lambda: metrics_bundle(build, states))
             _mount(key, bundle, keep_prob, target=key)
