@@ -40,7 +40,9 @@ LIVE_STATES = "() => [...document.querySelectorAll('.dl-live-chart')].map(plot =
 # precomputed runs is off, so they draw on release there (tests/test_training_store.py checks their live
 # path with a filled store); Pitfalls is dragged on a view that needs no training.
 NEEDS_THE_STORE = {"training_lab", "inference"}
-LIVE_VIEW = {"pitfalls": "&pitfalls_view=Flipped+comparison"}
+# Views to open where a page's first view has no chart (Train vs test's worked example is a table) or
+# needs a trained network (Pitfalls' first view).
+CHART_VIEW = {"pitfalls": "&pitfalls_view=Flipped+comparison", "train_vs_test": "&tvt_view=Standard+vs+inverted"}
 LIVE_LESSONS = [lesson for lesson in LESSONS if lesson.url_path not in NEEDS_THE_STORE
                 and re.search(r"\blive_(chart|metrics)\(", (ROOT / lesson.path).read_text(encoding="utf-8"))]
 ALL_CHARTS = """() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')]
@@ -121,7 +123,7 @@ def test_every_page_renders_cleanly(server, tab, lesson):
 
 @pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS], ids=lambda lesson: lesson.url_path)
 def test_keep_prob_slider_changes_a_chart_and_the_url(server, tab, lesson):
-    tab.open(f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1")
+    tab.open(f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1{CHART_VIEW.get(lesson.url_path, '')}")
     tab.page.wait_for_selector(ANY_CHART, state="attached", timeout=60_000)
     tab.settle()
     before = tab.page.evaluate(ALL_CHARTS)
@@ -183,7 +185,7 @@ def _open_live(tab, url: str) -> None:
 def test_dragging_keep_prob_redraws_the_charts_before_any_rerun(server, tab, lesson):
     """Mouse held on the thumb and moved a step at a time: the charts (and headline metrics) follow at every
     step and no rerun starts; on release one rerun brings the rest of the page and redraws no chart."""
-    _open_live(tab, f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1{LIVE_VIEW.get(lesson.url_path, '')}")
+    _open_live(tab, f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1{CHART_VIEW.get(lesson.url_path, '')}")
     x, y = _thumb_centre(tab)
     step = tab.slider().locator("xpath=../../..").bounding_box()["width"] * 0.05  # one slider step in pixels
     tab.page.mouse.move(x, y)
