@@ -107,13 +107,18 @@ def payload_bytes(url_path: str) -> int | None:
     return sum(sizes) if sizes else None
 
 
+THUMB_VALUE = """() => document.querySelector('[data-testid="stSidebar"] input[type="range"][aria-label="keep_prob"]')
+  .getAttribute('aria-valuetext')"""
+
+
 def drag(page, steps: int) -> dict[str, int]:
-    """Hold the mouse on the slider's thumb and move it `steps` slider steps to the left, one at a time."""
+    """Hold the mouse on the slider's thumb and move it `steps` slider steps toward the far end, one at a time
+    (to the right when the thumb is in the left half, where the key sweep leaves it)."""
     slider = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="keep_prob"]')
     thumb = slider.locator("xpath=../..").bounding_box()
     track = slider.locator("xpath=../../..").bounding_box()
     x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
-    step = track["width"] * 0.05
+    step = track["width"] * 0.05 * (1 if float(slider.input_value()) < 0.5 else -1)
     page.evaluate("""() => {
       window.__dragLive = new Set(); window.__dragReruns = window.__reruns;
       window.__dragListener = e => { if (e.detail.cause === 'slider') window.__dragLive.add(e.detail.keepProb); };
@@ -123,9 +128,9 @@ def drag(page, steps: int) -> dict[str, int]:
     page.mouse.down()
     crossed = set()
     for i in range(1, steps + 1):
-        page.mouse.move(x - step * i, y, steps=2)
+        page.mouse.move(x + step * i, y, steps=2)
         page.wait_for_timeout(250)
-        crossed.add(float(slider.input_value()))
+        crossed.add(page.evaluate(THUMB_VALUE))
     reruns_held = page.evaluate("() => window.__reruns - window.__dragReruns")
     redrawn = page.evaluate("() => window.__dragLive.size")
     page.mouse.up()
@@ -167,6 +172,8 @@ def measure(browser, url: str, presses: int, drag_steps: int = 0) -> dict[str, f
     if "--verbose" in sys.argv:
         print(url, [round(value) for value in latencies], [round(value) for value in live], file=sys.stderr)
     context.close()
+    if not latencies:  # not one rerun finished: report the page as such rather than stop the whole run
+        latencies = [float("nan")]
     result = {"first_load_s": first_load, "missed": missed, "median_ms": statistics.median(latencies),
               "p95_ms": percentile(latencies, 0.95), "max_ms": max(latencies), "live": None, "drag": dragged}
     if live:
@@ -215,6 +222,7 @@ def main() -> None:
                 now = measure(browser, f"{app_url}/{query}", args.presses, args.drag_steps)
                 before = measure(browser, f"{other_url}/{query}", args.presses) if other_url else None
                 rows.append((url_path, now, before))
+                print(url_path, now, before, file=sys.stderr, flush=True)  # a long run's progress, page by page
             rows.append(("baseline (again)", measure(browser, f"{baseline_url}/?keep_prob=0.95", args.presses), None))
             browser.close()
     finally:

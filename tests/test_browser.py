@@ -250,3 +250,25 @@ def test_live_charts_fall_back_when_plotly_js_cannot_load(server, tab):
     assert any("could not load plotly.js" in text for text in captions), captions
     assert tab.exceptions() == []
     assert [e for e in tab.errors if "plotly.min.js" not in e and "ERR_FAILED" not in e] == []
+
+
+def test_a_deep_link_to_a_fresh_server_opens_live_at_the_links_keep_prob(fresh_server, tab):
+    """A shared link as the very first request: the live charts start at the link's keep_prob and follow the
+    slider from there."""
+    _open_live(tab, f"{fresh_server}/masks?keep_prob=0.3&seed=4")
+    assert set(tab.page.evaluate(LIVE_STATES)) == {"0.3"}
+    tab.slider().focus()
+    tab.slider().press("ArrowRight")
+    tab.page.wait_for_function("() => window.__live.some(e => e.cause === 'slider')", timeout=10_000)
+    assert tab.page.evaluate("window.__live[0].keepProb") == pytest.approx(0.35)
+    tab.settle()
+    assert set(tab.page.evaluate(LIVE_STATES)) == {"0.35"}
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+def test_a_hostile_keep_prob_link_warns_and_the_live_charts_start_at_the_default(server, tab):
+    _open_live(tab, f"{server}/masks?keep_prob=1e999")
+    warnings = " ".join(tab.page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "keep_prob=1e999" in warnings
+    assert set(tab.page.evaluate(LIVE_STATES)) == {"0.5"}
+    assert tab.exceptions() == []

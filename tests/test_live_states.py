@@ -62,6 +62,8 @@ def test_every_live_state_is_what_the_page_draws_at_that_keep_prob(page, key, la
             f"{page} {label}: a chart that does not follow the slider live, and no word on why"
     if not elements:  # a view without charts (a worked example with fixed numbers): nothing to hand over
         return
+    view_bytes = sum(len(element.proto.json.encode()) for element in elements)
+    assert view_bytes <= live.MAX_BUNDLE_BYTES, f"{page} {label}: {view_bytes:,} bytes of live states in one view"
     for keep_prob in OTHER_KEEP_PROBS:
         drawn = _fallback_page(page, key, label, keep_prob)
         charts = {node.key: json.loads(node.proto.spec) for node in drawn._tree

@@ -182,7 +182,7 @@ class LiveElement {
     const changed = this.bundle.kind === "chart" ? this.showFrame(index, moving) : this.showMetrics(index);
     if (moving && this.bundle.kind === "chart") {
       clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => this.showKeepProb(keepProb, "settle"), SETTLE_MS);
+      this.settleTimer = setTimeout(() => this.settle(keepProb), SETTLE_MS);
     }
     this.parent.dataset.keepProb = String(this.bundle.keep_probs[index]); // the state on show (tests read it)
     if (changed) {
@@ -190,6 +190,17 @@ class LiveElement {
         detail: { key: this.key, keepProb: this.bundle.keep_probs[index], cause, ms: performance.now() - started },
       }));
     }
+  }
+
+  // The whole frame (cell numbers included) once the slider has rested. Not while a rerun is running: its
+  // rendering and this redraw would share the one thread, and the page would be late for both.
+  settle(keepProb) {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app && app.getAttribute("data-test-script-state") === "running") {
+      this.settleTimer = setTimeout(() => this.settle(keepProb), 50);
+      return;
+    }
+    this.showKeepProb(keepProb, "settle");
   }
 
   showFrame(index, moving = false) {
