@@ -186,6 +186,9 @@ def test_dragging_keep_prob_redraws_the_charts_before_any_rerun(server, tab, les
     """Mouse held on the thumb and moved a step at a time: the charts (and headline metrics) follow at every
     step and no rerun starts; on release one rerun brings the rest of the page and redraws no chart."""
     _open_live(tab, f"{server}/{lesson.url_path}?keep_prob=0.5&seed=1{CHART_VIEW.get(lesson.url_path, '')}")
+    # Charts out of sight wait for the slider to rest (ui/live.js): a screen tall enough to see them all.
+    tab.page.set_viewport_size({"width": 1366, "height": 3000})
+    tab.page.wait_for_timeout(300)
     x, y = _thumb_centre(tab)
     step = tab.slider().locator("xpath=../../..").bounding_box()["width"] * 0.05  # one slider step in pixels
     tab.page.mouse.move(x, y)
@@ -272,3 +275,18 @@ def test_a_hostile_keep_prob_link_warns_and_the_live_charts_start_at_the_default
     assert "keep_prob=1e999" in warnings
     assert set(tab.page.evaluate(LIVE_STATES)) == {"0.5"}
     assert tab.exceptions() == []
+
+
+def test_a_chart_out_of_sight_follows_when_the_slider_rests(server, tab):
+    """Masks' lower grids are below the first screen: while the thumb moves only the charts in sight redraw,
+    and the others catch up when the slider rests or the rerun arrives, whichever comes first."""
+    _open_live(tab, f"{server}/masks?keep_prob=0.5&seed=1")
+    tab.slider().focus()
+    tab.slider().press("ArrowLeft")
+    tab.page.wait_for_function("() => window.__reruns.length > 0", timeout=10_000)
+    tab.settle()
+    tab.page.wait_for_timeout(600)
+    assert set(tab.page.evaluate(LIVE_STATES)) == {"0.45"}
+    slider_keys = {e["key"] for e in tab.page.evaluate("window.__live") if e["cause"] == "slider"}
+    later_keys = {e["key"] for e in tab.page.evaluate("window.__live") if e["cause"] in ("settle", "rerun")}
+    assert slider_keys and later_keys - slider_keys, "every chart was drawn while moving: none was out of sight?"

@@ -155,6 +155,11 @@ class LiveElement {
     this.failed = false;
     this.follow = (keepProb) => this.showKeepProb(keepProb, "slider");
     this.settleTimer = null;
+    this.visible = true; // until the IntersectionObserver says otherwise
+    this.sight = new IntersectionObserver((entries) => {
+      this.visible = entries[entries.length - 1].isIntersecting;
+    });
+    this.sight.observe(parentElement);
     listeners.add(this.follow);
   }
 
@@ -179,12 +184,16 @@ class LiveElement {
     if (index < 0) return; // a value the states do not cover: keep what is shown until the rerun brings it
     const started = performance.now();
     const moving = cause === "slider";
-    const changed = this.bundle.kind === "chart" ? this.showFrame(index, moving) : this.showMetrics(index);
+    // While the slider moves, a chart scrolled out of sight waits for the settling redraw: the learner
+    // cannot see it, and its redraw would delay the charts they do see.
+    const deferred = moving && this.bundle.kind === "chart" && !this.visible;
+    const changed = deferred ? false
+      : this.bundle.kind === "chart" ? this.showFrame(index, moving) : this.showMetrics(index);
     if (moving && this.bundle.kind === "chart") {
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => this.settle(keepProb), SETTLE_MS);
     }
-    this.parent.dataset.keepProb = String(this.bundle.keep_probs[index]); // the state on show (tests read it)
+    if (!deferred) this.parent.dataset.keepProb = String(this.bundle.keep_probs[index]); // on show (tests read it)
     if (changed) {
       document.dispatchEvent(new CustomEvent("dropout-lab:live", {
         detail: { key: this.key, keepProb: this.bundle.keep_probs[index], cause, ms: performance.now() - started },
@@ -267,6 +276,7 @@ class LiveElement {
   destroy() {
     listeners.delete(this.follow);
     clearTimeout(this.settleTimer);
+    this.sight.disconnect();
     if (this.plot && window.Plotly) window.Plotly.purge(this.plot);
     elements.delete(this.parent);
   }
