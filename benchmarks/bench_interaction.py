@@ -139,8 +139,12 @@ def drag(page, steps: int) -> dict[str, int]:
     return {"steps": len(crossed), "redrawn": redrawn, "reruns_held": reruns_held}
 
 
+# --height changes it: live charts out of sight redraw only once the slider rests.
+VIEWPORT = {"width": 1366, "height": 900}
+
+
 def measure(browser, url: str, presses: int, drag_steps: int = 0) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
@@ -192,7 +196,10 @@ def main() -> None:
     parser.add_argument("--compare-with", type=Path, default=None,
                         help="another checkout of the app, measured page by page in the same run")
     parser.add_argument("--cold", action="store_true", help="without the store of precomputed runs")
+    parser.add_argument("--height", type=int, default=900,
+                        help="browser window height in px (e.g. 3000: every chart of a view in sight)")
     args = parser.parse_args()
+    VIEWPORT["height"] = args.height
     prepare_store(args.cold)
 
     wanted = args.pages or [lesson.url_path for lesson in all_pages() if lesson.url_path]
