@@ -184,7 +184,7 @@ with tabs[1]:
         transposed = {shape: core.mask_shape_kind(shape, (d, n), example_axis=1) for shape in ((d, 1), (1, n))}
         st.caption(
             f"Course notebooks often store activations transposed, as (units, examples) = ({d}, {n}). There "
-            f"`np.random.rand(A.shape[0], A.shape[1]) < keep_prob` is right, `({d}, 1)` drops "
+            f"a mask of `A.shape` (`rng.random(A.shape) < keep_prob`) is right, `({d}, 1)` drops "
             f"{transposed[(d, 1)]} (the same units for every example) and `(1, {n})` drops {transposed[(1, n)]}."
         )
         spot("check `mask.shape == a.shape`: broadcasting silently accepts a mask with a 1 in it.")
