@@ -105,12 +105,9 @@ with mc_tab:
         live_chart("inf_mc_error",
                    lambda q: figures.mc_error_figure(*cached.mc_curve(run.at(q), int(max_k), int(repeats))),
                    keep_prob, depends_on=depends_on, live=curves.complete)
-        if curves.complete:
-            live_metrics("inf_mc_metrics", lambda q: mc_metrics(*cached.mc_curve(run.at(q), int(max_k), int(repeats))),
-                         keep_prob, depends_on=depends_on)
-        else:
-            for column, metric in zip(st.columns(3), mc_metrics(ks, errors, weight_scaling_error), strict=True):
-                column.metric(metric.label, metric.value)
+        live_metrics("inf_mc_metrics", lambda q: mc_metrics(*cached.mc_curve(run.at(q), int(max_k), int(repeats))),
+                     keep_prob, depends_on=depends_on, live=curves.complete)
+        if not curves.complete:
             not_live_notice(training_text.not_live_reason(
                 "The Monte-Carlo curves of these settings", stored=curves.stored, needed=curves.needed,
                 store_on=store.store_dir() is not None, on_grid=len(states) == GRID_SIZE, keep_prob=keep_prob,

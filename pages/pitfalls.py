@@ -51,15 +51,7 @@ def spot(sentence: str) -> None:
 
 def metrics(key: str, build, *, live: bool = True, per_row: int | None = None) -> None:
     """A view's numbers: live (following the slider) or, for a view that cannot be live, drawn for keep_prob."""
-    if live:
-        live_metrics(key, build, keep_prob, depends_on=(seed,), per_row=per_row)
-        return
-    row = build(keep_prob)
-    per_row = per_row or len(row)
-    for start in range(0, len(row), per_row):
-        for column, metric in zip(st.columns(per_row), row[start : start + per_row], strict=False):
-            column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color,
-                          help=metric.help)
+    live_metrics(key, build, keep_prob, depends_on=(seed,), per_row=per_row, live=live)
 
 
 def lab_network_live() -> bool:

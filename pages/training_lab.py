@@ -31,13 +31,8 @@ def _one_of(options):
 
 
 def _metric_row(key: str, build, live: bool, depends_on: tuple) -> None:
-    """A row of headline numbers: live (following the slider) when the view is, else plain st.metric for keep_prob."""
-    if live:
-        live_metrics(key, build, keep_prob, depends_on=depends_on)
-        return
-    metrics = build(keep_prob)
-    for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-        column.metric(metric.label, metric.value, delta=metric.delta, delta_color=metric.delta_color, help=metric.help)
+    """A row of headline numbers: live (following the slider) when the view is, else drawn for keep_prob."""
+    live_metrics(key, build, keep_prob, depends_on=depends_on, live=live)
 
 
 def _not_live(coverage: cached.Coverage) -> None:

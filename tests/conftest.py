@@ -175,6 +175,34 @@ def live_state(element, keep_prob: float | None = None):
     return {"data": [bundle["traces"][i] for i in trace_indices], "layout": bundle["layouts"][layout_index]}
 
 
+def spec_text(spec) -> str:
+    """A Plotly spec as comparable text: typed arrays decoded, NaN equal to NaN (a heatmap gap is a gap)."""
+    import json
+
+    return json.dumps(decode_arrays(spec), sort_keys=True)
+
+
+def open_without_live(page: str, query: dict, *, timeout: float = 120):
+    """The page with `query` in its link and the live part off (as when plotly.js cannot load in the browser):
+    st.plotly_chart and plain st.metric, each built for the link's keep_prob alone. Caches cleared first, so
+    nothing computed for another keep_prob is reused."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui import live
+
+    st.cache_data.clear()
+    live.clear_cache()
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.session_state[live.LIVE_FAILED_KEY] = True
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _charts_in_order(at):
     for node in at._tree:
         kind = getattr(node, "type", None)

@@ -12,36 +12,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
 
-from tests.conftest import decode_arrays, lesson_views, live_data, live_state, open_view, pages_calling
+from tests.conftest import lesson_views, live_data, live_state, open_view, open_without_live, pages_calling, spec_text
 from ui import live
 
 SEED = "3"  # not the default, so that a state computed for the default seed would show
 OTHER_KEEP_PROBS = (0.05, 0.8)  # the states checked, from a page opened at 0.5
-
-
-def _same(left, right) -> bool:
-    """Equal Plotly specs, arrays decoded and NaN equal to NaN (a gap in a heatmap is a gap on both sides)."""
-    return json.dumps(decode_arrays(left), sort_keys=True) == json.dumps(decode_arrays(right), sort_keys=True)
-
-
-def _fallback_page(page: str, key: str, label: str, keep_prob: float):
-    """The page at keep_prob with the live part off (as after plotly.js failed to load in the browser)."""
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import APP
-
-    st.cache_data.clear()
-    live.clear_cache()
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in {"keep_prob": str(keep_prob), "seed": SEED, key: label}.items():
-        at.query_params[name] = value
-    at.session_state[live.LIVE_FAILED_KEY] = True
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _views():
@@ -65,7 +41,7 @@ def test_every_live_state_is_what_the_page_draws_at_that_keep_prob(page, key, la
     view_bytes = sum(len(element.proto.json.encode()) for element in elements)
     assert view_bytes <= live.MAX_BUNDLE_BYTES, f"{page} {label}: {view_bytes:,} bytes of live states in one view"
     for keep_prob in OTHER_KEEP_PROBS:
-        drawn = _fallback_page(page, key, label, keep_prob)
+        drawn = open_without_live(page, {"keep_prob": str(keep_prob), "seed": SEED, key: label}, timeout=90)
         charts = {node.key: json.loads(node.proto.spec) for node in drawn._tree
                   if getattr(node, "type", None) == "plotly_chart"}
         metrics = {m.label: m.value for m in drawn.metric}
@@ -78,5 +54,5 @@ def test_every_live_state_is_what_the_page_draws_at_that_keep_prob(page, key, la
                 continue
             assert chart_key in charts, f"{page} {label}: no fallback chart {chart_key!r} at {keep_prob}"
             expected = charts[chart_key]
-            assert _same(state["data"], expected["data"]), (page, label, chart_key, keep_prob)
-            assert _same(state["layout"], expected["layout"]), (page, label, chart_key, keep_prob)
+            assert spec_text(state["data"]) == spec_text(expected["data"]), (page, label, chart_key, keep_prob)
+            assert spec_text(state["layout"]) == spec_text(expected["layout"]), (page, label, chart_key, keep_prob)

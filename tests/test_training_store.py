@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core import mlp
-from tests.conftest import decode_arrays, live_data, live_state, open_view
+from tests.conftest import live_data, live_state, open_view, open_without_live, spec_text
 from ui import live
 from ui.cached import precompute, store
 from ui.cached import training as cached
@@ -253,32 +253,6 @@ def _not_live_captions(at) -> list[str]:
     return [caption.value for caption in at.caption if caption.value.startswith(live.NOT_LIVE)]
 
 
-def _spec_text(spec) -> str:
-    """A Plotly spec as comparable text: typed arrays decoded, NaN equal to NaN."""
-    return json.dumps(decode_arrays(spec), sort_keys=True)
-
-
-def _drawn_without_live(page: str, key: str, view: str, keep_prob: float):
-    """The view at keep_prob with the live part off (as when plotly.js cannot load): st.plotly_chart and plain
-    st.metric, each built for that keep_prob alone."""
-    import streamlit as st
-
-    st.cache_data.clear()
-    live.clear_cache()
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import APP
-
-    at = AppTest.from_file(APP, default_timeout=120)
-    for name, value in {"keep_prob": str(keep_prob), key: view}.items():
-        at.query_params[name] = value
-    at.session_state[live.LIVE_FAILED_KEY] = True
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.mark.parametrize(("page", "key", "view"), LIVE_VIEWS, ids=[view for *_, view in LIVE_VIEWS])
 def test_with_a_filled_store_the_default_views_are_live(filled_store, monkeypatch, page, key, view):
     """Every chart and headline row of the view is a ui.live component, built from stored runs only (training
@@ -290,7 +264,7 @@ def test_with_a_filled_store_the_default_views_are_live(filled_store, monkeypatc
     assert not _not_live_captions(at), view
     assert sum(len(json.loads(element.proto.json)["bundle"]) for element in elements) <= live.MAX_BUNDLE_BYTES
     for keep_prob in (0.05, 0.8):
-        drawn = _drawn_without_live(page, key, view, keep_prob)
+        drawn = open_without_live(page, {"keep_prob": str(keep_prob), key: view})
         charts = {node.key: json.loads(node.proto.spec) for node in drawn._tree
                   if getattr(node, "type", None) == "plotly_chart"}
         metrics = {metric.label: metric.value for metric in drawn.metric}
@@ -300,8 +274,8 @@ def test_with_a_filled_store_the_default_views_are_live(filled_store, monkeypatc
                 assert state and all(metrics.get(label) == value for label, value in state.items()), (view, keep_prob)
                 continue
             expected = charts[element.key.removeprefix("live_")]
-            assert _spec_text(state["data"]) == _spec_text(expected["data"]), (view, element.key, keep_prob)
-            assert _spec_text(state["layout"]) == _spec_text(expected["layout"]), (view, element.key, keep_prob)
+            assert spec_text(state["data"]) == spec_text(expected["data"]), (view, element.key, keep_prob)
+            assert spec_text(state["layout"]) == spec_text(expected["layout"]), (view, element.key, keep_prob)
 
 
 @pytest.mark.parametrize(("page", "key", "view", "query", "says"), [
