@@ -48,12 +48,12 @@ def test_the_curves_say_whether_dropout_was_on():
     errors = figures.error_curves(with_dropout, without_dropout, keep_prob=0.5)
     assert "dropout off" in errors.layout.yaxis.title.text
     assert [t.name for t in errors.data if t.name.startswith("train")] == ["train, no dropout",
-                                                                          "train (dropout off), dropout 0.50"]
+                                                                          "train, dropout off"]
     losses = figures.loss_curves(with_dropout, without_dropout, keep_prob=0.5)
     by_name = {t.name: t for t in losses.data}
     assert "dropout on" in losses.layout.yaxis.title.text
-    np.testing.assert_allclose(by_name["train (dropout on), dropout 0.50"].y, with_dropout["train_loss"])
-    evaluated = by_name["train (dropout off), dropout 0.50"]
+    np.testing.assert_allclose(by_name["train, dropout on"].y, with_dropout["train_loss"])
+    evaluated = by_name["train, dropout off"]
     np.testing.assert_allclose(evaluated.y, with_dropout["train_loss_eval"])
     assert evaluated.line.dash == figures.EVAL_DASH and evaluated.line.color == WITH_DROPOUT
     older = figures.loss_curves(with_dropout.drop(columns="train_loss_eval"), without_dropout, keep_prob=0.5)

@@ -38,7 +38,9 @@ def _epoch_axis(epochs: int | None, **axis) -> dict:
     return axis | ({"range": [0.5, epochs + 0.5]} if epochs is not None else {})
 
 
-# The four curves' names under the plot, two per row, where they cover no data (and the margin they need).
+# The curves' names under the plot, two per row, where they cover no data (and the margin they need). A name
+# must fit half the chart's width: the dropout run's training curves are named by their colour and "dropout
+# on/off" (the run's keep_prob is in its test curve's name).
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0, "entrywidth": 0.5,
                 "entrywidthmode": "fraction"}
 MARGIN_LEGEND_BELOW = {"l": 78, "r": 20, "t": 60, "b": 120}
@@ -59,7 +61,7 @@ def error_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, k
         traces.append(_line(history["epoch"], 100 * history["test_error"], f"test, {name}", colour, 3,
                             "epoch %{x}<br>test error %{y:.2f}%<extra></extra>"))
         traces.append(_line(history["epoch"], 100 * history["train_error"],
-                            f"train (dropout off), {name}" if name != "no dropout" else f"train, {name}", colour, 2,
+                            "train, dropout off" if name != "no dropout" else f"train, {name}", colour, 2,
                             "epoch %{x}<br>train error %{y:.2f}% (dropout off)<extra></extra>", dash=TRAIN_DASH))
     return house_figure(traces, "Error: train (dotted) and test (solid)", "epoch", "error (%), dropout off",
                         height=height, xaxis=_epoch_axis(epochs), yaxis={"rangemode": "tozero"}, legend=LEGEND_BELOW,
@@ -81,11 +83,11 @@ def loss_curves(with_dropout: pd.DataFrame, without_dropout: pd.DataFrame, *, ke
         traces.append(_line(history["epoch"], history["test_loss"], f"test, {name}", colour, 3,
                             "epoch %{x}<br>test loss %{y:.3f}<extra></extra>"))
         traces.append(_line(history["epoch"], history["train_loss"],
-                            f"train (dropout on), {name}" if name != "no dropout" else f"train, {name}", colour, 2,
+                            "train, dropout on" if name != "no dropout" else f"train, {name}", colour, 2,
                             "epoch %{x}<br>training objective %{y:.3f} (as trained)<extra></extra>", dash=TRAIN_DASH))
     if "train_loss_eval" in with_dropout and (keep_prob < 1.0 or keep_prob_input < 1.0):  # else: the same curve
         traces.append(_line(with_dropout["epoch"], with_dropout["train_loss_eval"],
-                            f"train (dropout off), {dropout_label}", WITH_DROPOUT, 2,
+                            "train, dropout off", WITH_DROPOUT, 2,
                             "epoch %{x}<br>training loss, dropout off %{y:.3f}<extra></extra>", dash=EVAL_DASH))
     return house_figure(traces, "Cross-entropy loss (log scale)", "epoch", "loss (dotted: as trained, dropout on)",
                         height=height, xaxis=_epoch_axis(epochs),
